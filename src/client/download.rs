@@ -1,0 +1,272 @@
+//! `downloadSessionMedia`: manifest, then every file one by one, paced and retried,
+//! each verified (size, SHA-256, type), with progress in `state.mediaDownload`.
+//!
+//! A file that still fails after its retries is skipped; if any was skipped the
+//! download ends with `session-media-incomplete:<done>/<total>`. A session without
+//! media (`session-media-not-found`) is a complete download of nothing. The
+//! participant advertises `downloading`, then `ready` or `missing`.
+
+use super::state::{DownloadState, MediaDownload};
+use super::{ClientCore, ClientOutput, Manifest, OpId, OpValue, Purpose};
+use crate::error::{Code, SyncError};
+use crate::protocol::Action;
+use crate::validate::media::verify_download;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+/// Which request of a download a reply answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    Manifest,
+    File(usize),
+}
+
+/// A running download.
+#[derive(Debug)]
+pub(super) struct Download {
+    op: OpId,
+    manifest: Manifest,
+    /// Index of the next file to request.
+    next: usize,
+    /// Retries spent on the current file.
+    retries: u32,
+    /// When to send the next file request; `None` while one is in flight.
+    wake: Option<u64>,
+    last_sent: u64,
+}
+
+impl Download {
+    pub(super) fn wake_at(&self) -> Option<u64> {
+        self.wake
+    }
+}
+
+fn retryable(e: &SyncError) -> bool {
+    [
+        Code::RateLimited,
+        Code::StateRateLimited,
+        Code::RequestFailed,
+        Code::TransportUnavailable,
+    ]
+    .iter()
+    .any(|c| e.is(*c))
+}
+
+impl ClientCore {
+    /// Downloads every media file of the session, emitting each verified file as
+    /// [`ClientOutput::MediaFile`]. A download already running ends with `transfer-cancelled`.
+    pub fn download_session_media(&mut self, op: OpId, now: u64) {
+        let code = match self.state.status {
+            super::state::Status::Hosting | super::state::Status::Joined => {
+                self.state.session_code.clone()
+            }
+            _ => return self.finish(op, Err(Code::NotJoined.into())),
+        };
+        self.cancel_download(Code::TransferCancelled.into());
+        self.download = Some(Download {
+            op,
+            manifest: Manifest::default(),
+            next: 0,
+            retries: 0,
+            wake: None,
+            last_sent: now,
+        });
+        self.state.media_download = MediaDownload {
+            state: DownloadState::Manifest,
+            ..Default::default()
+        };
+        self.dirty = true;
+        self.advertise("downloading", now);
+        let p = json!({"sessionCode": code});
+        self.request(
+            Action::GetSessionMediaManifest,
+            p,
+            Purpose::Download(op, Step::Manifest),
+            now,
+        );
+    }
+
+    fn advertise(&mut self, sync_state: &str, now: u64) {
+        let p = json!({"sessionCode": self.state.session_code, "syncState": sync_state});
+        self.request(Action::UpdateParticipantState, p, Purpose::Silent, now);
+    }
+
+    /// Ends a running download with `err` (e.g. on leave).
+    pub(super) fn cancel_download(&mut self, err: SyncError) {
+        if let Some(d) = self.download.take() {
+            self.pending
+                .retain(|_, p| !matches!(p.purpose, Purpose::Download(op, _) if op == d.op));
+            if self.state.media_download.state != DownloadState::Idle {
+                self.state.media_download.state = DownloadState::Error;
+                self.state.media_download.current_identity.clear();
+            }
+            self.dirty = true;
+            self.finish(d.op, Err(err));
+        }
+    }
+
+    fn download_failed(&mut self, err: SyncError, now: u64) {
+        if let Some(d) = self.download.take() {
+            self.state.media_download.state = DownloadState::Error;
+            self.state.media_download.current_identity.clear();
+            self.dirty = true;
+            if matches!(
+                self.state.status,
+                super::state::Status::Hosting | super::state::Status::Joined
+            ) {
+                self.advertise("missing", now);
+            }
+            self.finish(d.op, Err(err));
+        }
+    }
+
+    pub(super) fn download_reply(
+        &mut self,
+        op: OpId,
+        step: Step,
+        outcome: Result<Box<RawValue>, SyncError>,
+        now: u64,
+    ) {
+        if self.download.as_ref().is_none_or(|d| d.op != op) {
+            return;
+        }
+        match step {
+            Step::Manifest => match outcome {
+                Ok(raw) => match serde_json::from_str::<Manifest>(raw.get()) {
+                    Ok(m) => self.start_files(m, now),
+                    Err(_) => self.download_failed(Code::RequestFailed.into(), now),
+                },
+                Err(e) if e.is(Code::SessionMediaNotFound) => {
+                    self.start_files(Manifest::default(), now)
+                }
+                Err(e) => self.download_failed(e, now),
+            },
+            Step::File(i) => self.file_reply(i, outcome, now),
+        }
+    }
+
+    fn start_files(&mut self, manifest: Manifest, now: u64) {
+        let total_bytes: u64 = manifest.files.iter().map(|f| f.size as u64).sum();
+        if manifest.files.len() > self.settings.max_media_files
+            || total_bytes > self.settings.max_media_total_bytes as u64
+        {
+            return self.download_failed(Code::SessionMediaTooLarge.into(), now);
+        }
+        self.state.media_download = MediaDownload {
+            state: DownloadState::Downloading,
+            files_total: manifest.files.len(),
+            bytes_total: total_bytes,
+            ..Default::default()
+        };
+        self.dirty = true;
+        if let Some(d) = &mut self.download {
+            d.manifest = manifest;
+            d.wake = Some(now);
+        }
+        self.download_tick(now);
+    }
+
+    /// Sends the next file request when its time has come, or finishes.
+    pub(super) fn download_tick(&mut self, now: u64) {
+        let Some(d) = &mut self.download else { return };
+        if d.wake.is_none_or(|w| now < w) {
+            return;
+        }
+        if d.next >= d.manifest.files.len() {
+            return self.download_complete(now);
+        }
+        d.wake = None;
+        d.last_sent = now;
+        let (op, i) = (d.op, d.next);
+        let identity = d.manifest.files[i].identity.clone();
+        self.state.media_download.current_identity = identity.clone();
+        self.dirty = true;
+        let p = json!({"sessionCode": self.state.session_code, "identity": identity});
+        self.request(
+            Action::GetSessionMediaFile,
+            p,
+            Purpose::Download(op, Step::File(i)),
+            now,
+        );
+    }
+
+    fn file_reply(&mut self, i: usize, outcome: Result<Box<RawValue>, SyncError>, now: u64) {
+        let limits = self.media_limits();
+        let Some(d) = &mut self.download else { return };
+        let entry = d.manifest.files[i].clone();
+        let result = outcome.and_then(|raw| {
+            #[derive(Deserialize)]
+            struct FileReply {
+                file: Option<Value>,
+            }
+            let r: FileReply = serde_json::from_str(raw.get())
+                .map_err(|_| SyncError::from(Code::RequestFailed))?;
+            verify_download(
+                r.file.as_ref(),
+                &entry.identity,
+                Some(&entry.sha256),
+                &limits,
+            )
+            .map_err(Into::into)
+        });
+        let interval = self.settings.media_request_interval_ms;
+        let paced = (d.last_sent + interval).max(now);
+        match result {
+            Ok(file) => {
+                d.next += 1;
+                d.retries = 0;
+                d.wake = Some(paced);
+                let op = d.op;
+                let md = &mut self.state.media_download;
+                md.files_done += 1;
+                md.bytes_done += file.size() as u64;
+                self.dirty = true;
+                self.out.push_back(ClientOutput::MediaFile { op, file });
+            }
+            Err(e)
+                if retryable(&e)
+                    && d.retries < self.settings.media_retry_attempts
+                    && self.link == super::Link::Up =>
+            {
+                let delay = self
+                    .settings
+                    .media_retry_base_ms
+                    .saturating_mul(1 << d.retries.min(16));
+                d.retries += 1;
+                d.wake = Some(now + delay.min(self.settings.media_retry_max_ms));
+            }
+            Err(e) if e.is(Code::TransportUnavailable) && self.link != super::Link::Up => {
+                return self.download_failed(e, now);
+            }
+            Err(_) => {
+                d.next += 1;
+                d.retries = 0;
+                d.wake = Some(paced);
+                self.state.media_download.files_skipped += 1;
+                self.dirty = true;
+            }
+        }
+        self.download_tick(now);
+    }
+
+    fn download_complete(&mut self, now: u64) {
+        let Some(d) = self.download.take() else {
+            return;
+        };
+        let md = &mut self.state.media_download;
+        md.current_identity.clear();
+        let (done, total, bytes) = (md.files_done, md.files_total, md.bytes_done);
+        self.dirty = true;
+        if done == total {
+            md.state = DownloadState::Done;
+            self.advertise("ready", now);
+            self.validate_after_download(d.manifest.updated_at);
+            self.finish(d.op, Ok(OpValue::Downloaded { files: done, bytes }));
+        } else {
+            md.state = DownloadState::Error;
+            self.advertise("missing", now);
+            self.finish(d.op, Err(SyncError::MediaIncomplete { done, total }));
+        }
+    }
+}

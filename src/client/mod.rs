@@ -1,0 +1,411 @@
+//! The client session state machine, sans IO.
+//!
+//! Inputs: commands from the host app (each with an [`OpId`] the caller picks),
+//! relay frames ([`ClientCore::handle_frame`]), connection events
+//! ([`ClientCore::handle_connected`], [`ClientCore::handle_connect_failed`],
+//! [`ClientCore::handle_disconnected`]) and time ([`ClientCore::handle_timeout`]).
+//! Outputs, drained with [`ClientCore::poll_output`]: frames to send, connection
+//! requests, finished operations, downloaded files, and state changes. Time is
+//! always an argument; after every input drain the outputs and re-arm the timer
+//! from [`ClientCore::poll_timeout`].
+
+mod apply;
+mod commands;
+mod download;
+mod gate;
+pub mod state;
+
+use crate::error::{Code, SyncError};
+use crate::protocol::{request_frame, Action, PackMeta};
+use crate::settings::ClientSettings;
+use crate::validate::media::MediaFile;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use state::{ClientState, Status};
+use std::collections::{BTreeMap, VecDeque};
+
+pub use commands::{HostOptions, JoinOptions, LocalMediaFile, MetaPatch};
+
+/// Identifies one command of the host app until it completes.
+pub type OpId = u64;
+
+/// What the client asks its IO layer (or host app) to do.
+#[derive(Debug)]
+pub enum ClientOutput {
+    /// Open the connection to the relay; answer with `handle_connected` or `handle_connect_failed`.
+    Connect,
+    /// Close the connection.
+    Disconnect,
+    /// Send this frame.
+    Send(String),
+    /// A command finished.
+    Done {
+        /// The command.
+        op: OpId,
+        /// Its outcome.
+        result: Result<OpValue, SyncError>,
+    },
+    /// A media file of a running `downloadSessionMedia`, downloaded and verified.
+    MediaFile {
+        /// The download command.
+        op: OpId,
+        /// The file.
+        file: MediaFile,
+    },
+    /// [`ClientCore::state`] changed.
+    StateChanged,
+}
+
+/// The value of a finished command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpValue {
+    /// Nothing beyond success.
+    None,
+    /// The session state the relay stored, with `revision`, `updatedAt`, `sourceClientId`.
+    SessionState(Map<String, Value>),
+    /// Metadata of the pack just published.
+    PackMeta(PackMeta),
+    /// A fetched, verified pack.
+    Pack(FetchedPack),
+    /// The media manifest (`files: []` when the session has no media).
+    Manifest(Manifest),
+    /// One fetched, verified media file.
+    MediaFile(MediaFile),
+    /// A finished media download.
+    Downloaded {
+        /// Files downloaded.
+        files: usize,
+        /// Bytes downloaded.
+        bytes: u64,
+    },
+}
+
+/// A session pack as fetched from the relay, its hash verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchedPack {
+    /// The pack JSON exactly as the relay sent it.
+    pub pack_json: String,
+    /// Its SHA-256 hex.
+    pub hash: String,
+    /// Publish time, relay ms.
+    pub updated_at: u64,
+    /// UTF-16 length of the canonical text.
+    pub size: u64,
+}
+
+pub use crate::validate::media::ManifestEntry;
+
+/// The media manifest of a session.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Manifest {
+    /// Files in upload order.
+    pub files: Vec<ManifestEntry>,
+    /// Number of files.
+    pub files_count: u64,
+    /// Bytes of all files.
+    pub total_bytes: u64,
+    /// Last media change, relay ms.
+    pub updated_at: u64,
+    /// Who changed it.
+    pub uploaded_by: Option<String>,
+}
+
+/// Why a request was sent, so its reply goes to the right place.
+#[derive(Debug, Clone, PartialEq)]
+enum Purpose {
+    /// Completes `op` with the reply, read as `kind`.
+    Op(OpId, Reply),
+    /// A step of a running media download.
+    Download(OpId, download::Step),
+    /// Fire and forget (e.g. sync state during a download).
+    Silent,
+    /// After a reconnect: is the session still ours?
+    Resume,
+    /// After a reconnect: rejoin as the same participant.
+    Rejoin,
+}
+
+/// How to read a successful reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reply {
+    Host,
+    Join,
+    Leave,
+    Snapshot,
+    State,
+    PublishPack,
+    FetchPack,
+    Manifest,
+    File(String),
+}
+
+#[derive(Debug)]
+struct Pending {
+    purpose: Purpose,
+    deadline: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Down,
+    Connecting,
+    Up,
+}
+
+/// The client core: one client's session, no IO.
+#[derive(Debug)]
+pub struct ClientCore {
+    settings: ClientSettings,
+    state: ClientState,
+    link: Link,
+    /// Frames waiting for the connection to open.
+    queued: Vec<String>,
+    pending: BTreeMap<String, Pending>,
+    next_id: u64,
+    out: VecDeque<ClientOutput>,
+    /// Kept in memory only, to rejoin after a reconnect.
+    password: String,
+    display_name: String,
+    download: Option<download::Download>,
+    gate: gate::Gate,
+    reconnect: Option<Reconnect>,
+    rng: u64,
+    dirty: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Reconnect {
+    attempt: u32,
+    at: Option<u64>,
+}
+
+impl ClientCore {
+    /// A client with this id (or `"client-" + 16 hex` from `random`) and settings.
+    pub fn new(
+        client_id: Option<String>,
+        settings: ClientSettings,
+        random: [u8; 16],
+    ) -> ClientCore {
+        let client_id = client_id
+            .unwrap_or_else(|| format!("client-{}", crate::validate::digest::hex(&random[..8])));
+        let mut rng_bytes = [0u8; 8];
+        rng_bytes.copy_from_slice(&random[8..]);
+        ClientCore {
+            settings: settings.clamped(),
+            state: ClientState {
+                client_id,
+                ..Default::default()
+            },
+            link: Link::Down,
+            queued: Vec::new(),
+            pending: BTreeMap::new(),
+            next_id: 1,
+            out: VecDeque::new(),
+            password: String::new(),
+            display_name: String::new(),
+            download: None,
+            gate: gate::Gate::default(),
+            reconnect: None,
+            rng: u64::from_le_bytes(rng_bytes) | 1,
+            dirty: false,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &ClientState {
+        &self.state
+    }
+
+    /// This client's id.
+    pub fn client_id(&self) -> &str {
+        &self.state.client_id
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// The next output to carry out.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<ClientOutput> {
+        if self.dirty {
+            self.dirty = false;
+            self.out.push_back(ClientOutput::StateChanged);
+        }
+        self.out.pop_front()
+    }
+
+    /// When [`ClientCore::handle_timeout`] should next run.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let requests = self.pending.values().map(|p| p.deadline).min();
+        let reconnect = self.reconnect.and_then(|r| r.at);
+        let download = self.download.as_ref().and_then(|d| d.wake_at());
+        [requests, reconnect, download].into_iter().flatten().min()
+    }
+
+    /// The connection opened.
+    pub fn handle_connected(&mut self, now: u64) {
+        self.link = Link::Up;
+        if self.reconnect.take().is_some() {
+            self.resume(now);
+        }
+        for frame in std::mem::take(&mut self.queued) {
+            self.out.push_back(ClientOutput::Send(frame));
+        }
+    }
+
+    /// The connection could not be opened.
+    pub fn handle_connect_failed(&mut self, now: u64) {
+        self.link = Link::Down;
+        self.queued.clear();
+        if let Some(r) = self.reconnect {
+            self.schedule_reconnect(r.attempt + 1, now);
+            return;
+        }
+        self.fail_all_pending(Code::TransportUnavailable.into(), now);
+    }
+
+    /// The open connection was lost.
+    pub fn handle_disconnected(&mut self, now: u64) {
+        if self.link == Link::Down {
+            return;
+        }
+        self.link = Link::Down;
+        self.queued.clear();
+        let in_session = matches!(self.state.status, Status::Hosting | Status::Joined);
+        self.fail_all_pending(Code::TransportUnavailable.into(), now);
+        if in_session {
+            self.set_error(Code::WebsocketReconnecting.as_str());
+            self.schedule_reconnect(1, now);
+        }
+    }
+
+    /// Time passed: request timeouts, reconnects, paced download steps.
+    pub fn handle_timeout(&mut self, now: u64) {
+        let expired: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            if let Some(p) = self.pending.remove(&id) {
+                self.on_reply(p.purpose, Err(Code::TransportUnavailable.into()), now);
+            }
+        }
+        if let Some(Reconnect {
+            attempt,
+            at: Some(at),
+        }) = self.reconnect
+        {
+            if now >= at {
+                self.reconnect = Some(Reconnect { attempt, at: None });
+                self.link = Link::Connecting;
+                self.out.push_back(ClientOutput::Connect);
+            }
+        }
+        self.download_tick(now);
+    }
+
+    /// One frame from the relay. Anything malformed or unknown is ignored.
+    pub fn handle_frame(&mut self, text: &str, now: u64) {
+        use crate::protocol::ServerFrame;
+        match ServerFrame::parse(text) {
+            Some(ServerFrame::Response { id, outcome }) => {
+                let Some(p) = self.pending.remove(&id) else {
+                    return;
+                };
+                let outcome = outcome.map_err(|code| SyncError::from_code(&code));
+                self.on_reply(p.purpose, outcome, now);
+            }
+            Some(ServerFrame::Event(raw)) => self.on_event(raw.get(), now),
+            None => {}
+        }
+    }
+
+    /// Sends a request (or queues it until the connection opens, asking for one).
+    fn request(&mut self, action: Action, payload: Value, purpose: Purpose, now: u64) {
+        let id = self.next_id.to_string();
+        self.next_id += 1;
+        let frame = request_frame(&id, action, &payload);
+        let deadline = now + self.settings.request_timeout_ms;
+        self.pending.insert(id, Pending { purpose, deadline });
+        match self.link {
+            Link::Up => self.out.push_back(ClientOutput::Send(frame)),
+            Link::Connecting => self.queued.push(frame),
+            Link::Down => {
+                self.queued.push(frame);
+                if self.reconnect.is_none() {
+                    self.link = Link::Connecting;
+                    self.out.push_back(ClientOutput::Connect);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, op: OpId, result: Result<OpValue, SyncError>) {
+        self.out.push_back(ClientOutput::Done { op, result });
+    }
+
+    fn fail_all_pending(&mut self, err: SyncError, now: u64) {
+        for (_, p) in std::mem::take(&mut self.pending) {
+            self.on_reply(p.purpose, Err(err.clone()), now);
+        }
+    }
+
+    fn set_error(&mut self, code: &str) {
+        if self.state.last_error != code {
+            self.state.last_error = code.to_string();
+            self.dirty = true;
+        }
+    }
+
+    fn schedule_reconnect(&mut self, attempt: u32, now: u64) {
+        if attempt > self.settings.reconnect_attempts {
+            self.reconnect = None;
+            self.end_session(Code::WebsocketDisconnected.as_str());
+            return;
+        }
+        let base = self
+            .settings
+            .reconnect_base_ms
+            .saturating_mul(1 << (attempt - 1).min(20));
+        let delay = base.min(self.settings.reconnect_max_ms);
+        let jitter = self.next_random() % (delay / 4 + 1);
+        self.reconnect = Some(Reconnect {
+            attempt,
+            at: Some(now + delay + jitter),
+        });
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64: jitter only, never security.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// Back to `idle`, keeping the client id; `last_error` set to `error`.
+    fn end_session(&mut self, error: &str) {
+        let client_id = std::mem::take(&mut self.state.client_id);
+        let media_download = std::mem::take(&mut self.state.media_download);
+        self.state = ClientState {
+            client_id,
+            media_download,
+            last_error: error.to_string(),
+            ..Default::default()
+        };
+        self.password.clear();
+        self.gate = gate::Gate::default();
+        self.reconnect = None;
+        self.cancel_download(Code::TransferCancelled.into());
+        self.refresh_gate();
+        self.dirty = true;
+    }
+}

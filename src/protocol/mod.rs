@@ -1,0 +1,253 @@
+//! The deployed relay's wire protocol, shared by the client and the relay.
+//!
+//! One JSON object per WebSocket message (PROTOCOL.md section 1):
+//! - client to relay: [`request`](ClientFrame::Request) and [`notify`](ClientFrame::Notify);
+//! - relay to client: `response` (built by [`response_ok`] / [`response_err`]) and
+//!   `event` (built by [`event_frame`]), parsed by the client with [`ServerFrame::parse`].
+//!
+//! Ordering guarantees (from the deployed relay): replies are matched by id and may
+//! arrive out of order; for a request that triggers a broadcast, the sender gets the
+//! event before the reply; events of one room reach a connection in the order the
+//! relay applied them.
+
+mod action;
+mod ordered;
+mod snapshot;
+
+pub use action::Action;
+pub use ordered::OrderedMap;
+pub use snapshot::{EventKind, MediaMeta, PackMeta, RoomEvent, RoomSnapshot};
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// A message from a client, as the relay reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientFrame {
+    /// `{"type":"request","id","action","payload"}`: expects exactly one response.
+    Request {
+        /// `String(id)`; empty when absent.
+        id: String,
+        /// The action name; empty when absent.
+        action: String,
+        /// The payload: an object, `None` when absent, `Err(())` when of another type.
+        payload: Result<Option<Map<String, Value>>, ()>,
+    },
+    /// `{"type":"notify","action","payload"}`: no reply.
+    Notify {
+        /// `subscribe` or `unsubscribe` (others are ignored).
+        action: String,
+        /// The payload object (empty when absent or not an object).
+        payload: Map<String, Value>,
+    },
+    /// A JSON object of another `type`: ignored, but counted by the rate limiter.
+    Other,
+}
+
+impl ClientFrame {
+    /// Reads one client message. `None` for bytes that are not a JSON object
+    /// (the relay ignores those silently and does not count them).
+    pub fn parse(bytes: &[u8]) -> Option<ClientFrame> {
+        let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(bytes) else {
+            return None;
+        };
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => String::new(),
+            Some(Value::Bool(false)) => String::new(),
+            Some(other @ (Value::Number(_) | Value::Bool(_))) => {
+                crate::validate::js::js_string(Some(&other)).unwrap_or_default()
+            }
+            Some(_) => "[object Object]".to_string(),
+        };
+        let payload = match obj.remove("payload") {
+            None => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(()),
+        };
+        match obj.get("type").and_then(Value::as_str) {
+            Some("request") => Some(ClientFrame::Request {
+                id: text(obj.remove("id")),
+                action: text(obj.remove("action")),
+                payload,
+            }),
+            Some("notify") => Some(ClientFrame::Notify {
+                action: text(obj.remove("action")),
+                payload: payload.ok().flatten().unwrap_or_default(),
+            }),
+            _ => Some(ClientFrame::Other),
+        }
+    }
+}
+
+/// Builds a request frame as the deployed client sends it.
+pub fn request_frame(id: &str, action: Action, payload: &Value) -> String {
+    #[derive(Serialize)]
+    struct Req<'a> {
+        r#type: &'static str,
+        id: &'a str,
+        action: &'static str,
+        payload: &'a Value,
+    }
+    to_json(&Req {
+        r#type: "request",
+        id,
+        action: action.as_str(),
+        payload,
+    })
+}
+
+/// Builds a notify frame (`subscribe` / `unsubscribe`) for one session code.
+pub fn notify_frame(action: &str, session_code: &str) -> String {
+    let v = serde_json::json!({"type": "notify", "action": action, "payload": {"sessionCode": session_code}});
+    v.to_string()
+}
+
+/// A success response; `result_json` is spliced verbatim (it must be valid JSON).
+pub fn response_ok(id: &str, result_json: &str) -> String {
+    format!(
+        r#"{{"type":"response","id":{},"ok":true,"result":{}}}"#,
+        to_json(&id),
+        result_json
+    )
+}
+
+/// An error response with a code.
+pub fn response_err(id: &str, code: &str) -> String {
+    format!(
+        r#"{{"type":"response","id":{},"ok":false,"error":{}}}"#,
+        to_json(&id),
+        to_json(&code)
+    )
+}
+
+/// An event frame around an already serialized event object.
+pub fn event_frame(event_json: &str) -> String {
+    format!(r#"{{"type":"event","event":{event_json}}}"#)
+}
+
+/// Serializes a value the protocol builds itself (cannot fail for these types).
+pub fn to_json<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+/// A message from the relay, as the client reads it.
+#[derive(Debug)]
+pub enum ServerFrame {
+    /// A reply to the request with this id.
+    Response {
+        /// The request id (`String(id)` of what the client sent).
+        id: String,
+        /// The result on success, kept raw so a pack can be hashed byte for byte;
+        /// the error code on failure.
+        outcome: Result<Box<RawValue>, String>,
+    },
+    /// A pushed event (`event`, or `payload` in its place).
+    Event(Box<RawValue>),
+}
+
+impl ServerFrame {
+    /// Reads one relay message; `None` for anything that is not a well-formed
+    /// response or event (unknown payloads are ignored).
+    pub fn parse(text: &str) -> Option<ServerFrame> {
+        #[derive(serde::Deserialize)]
+        struct Raw<'a> {
+            #[serde(rename = "type")]
+            kind: Option<&'a str>,
+            id: Option<Value>,
+            ok: Option<bool>,
+            result: Option<Box<RawValue>>,
+            error: Option<Value>,
+            event: Option<Box<RawValue>>,
+            payload: Option<Box<RawValue>>,
+        }
+        let raw: Raw<'_> = serde_json::from_str(text).ok()?;
+        match raw.kind? {
+            "response" => {
+                let id = match raw.id? {
+                    Value::String(s) => s,
+                    other => crate::validate::js::js_string(Some(&other))?,
+                };
+                let outcome = if raw.ok == Some(true) {
+                    Ok(raw.result.unwrap_or_else(null_raw))
+                } else {
+                    Err(match raw.error {
+                        Some(Value::String(s)) if !s.is_empty() => s,
+                        _ => crate::Code::RequestFailed.as_str().to_string(),
+                    })
+                };
+                Some(ServerFrame::Response { id, outcome })
+            }
+            "event" => raw.event.or(raw.payload).map(ServerFrame::Event),
+            _ => None,
+        }
+    }
+}
+
+fn null_raw() -> Box<RawValue> {
+    RawValue::from_string("null".to_string()).expect("null is valid JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_requests_like_the_relay() {
+        let f = ClientFrame::parse(br#"{"type":"request","id":7,"action":"getRoomSnapshot","payload":{"sessionCode":"ABCD-EFGH"}}"#).unwrap();
+        match f {
+            ClientFrame::Request {
+                id,
+                action,
+                payload,
+            } => {
+                assert_eq!(id, "7");
+                assert_eq!(action, "getRoomSnapshot");
+                assert!(payload.unwrap().unwrap().contains_key("sessionCode"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(ClientFrame::parse(b"not json").is_none());
+        assert!(ClientFrame::parse(b"[1,2]").is_none());
+        assert_eq!(
+            ClientFrame::parse(br#"{"type":"hello"}"#),
+            Some(ClientFrame::Other)
+        );
+        match ClientFrame::parse(br#"{"type":"request","id":"1","action":"x","payload":[1]}"#) {
+            Some(ClientFrame::Request { payload, .. }) => assert!(payload.is_err()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn builds_responses_and_reads_them_back() {
+        let ok = response_ok("3", r#"{"a":1}"#);
+        assert_eq!(
+            ok,
+            r#"{"type":"response","id":"3","ok":true,"result":{"a":1}}"#
+        );
+        match ServerFrame::parse(&ok) {
+            Some(ServerFrame::Response { id, outcome: Ok(r) }) => {
+                assert_eq!(id, "3");
+                assert_eq!(r.get(), r#"{"a":1}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = response_err("4", "not-joined");
+        match ServerFrame::parse(&err) {
+            Some(ServerFrame::Response {
+                outcome: Err(code), ..
+            }) => assert_eq!(code, "not-joined"),
+            other => panic!("{other:?}"),
+        }
+        let ev = event_frame(r#"{"type":"room-closed"}"#);
+        assert!(matches!(
+            ServerFrame::parse(&ev),
+            Some(ServerFrame::Event(_))
+        ));
+        assert!(ServerFrame::parse(r#"{"type":"event","payload":{"type":"x"}}"#).is_some());
+        assert!(ServerFrame::parse(r#"{"type":"weird"}"#).is_none());
+        assert!(ServerFrame::parse("][").is_none());
+    }
+}

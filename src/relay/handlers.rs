@@ -1,0 +1,531 @@
+//! The relay's action handlers: one function per action, run after the pipeline's checks.
+//!
+//! A handler validates everything before it changes anything, so a rejected
+//! request leaves the room exactly as it was. Broadcasts are queued before the
+//! reply, so the sender sees the event first, as with the deployed relay.
+
+use super::media_store::StoreLimits;
+use super::password::PasswordHash;
+use super::room::{control_mode, sync_state, Member, Room, StoredPack};
+use super::{ConnId, RelayCore};
+use crate::error::{Code, SyncError};
+use crate::protocol::{to_json, Action, PackMeta, RoomSnapshot};
+use crate::validate::js::{js_int_in, js_number, js_trim};
+use crate::validate::media::{validate_upload, MediaLimits};
+use crate::validate::pack::validate_pack;
+use crate::validate::state::validate_state;
+use crate::validate::text::{client_id, is_media_key, password, sanitize_text, sanitize_value};
+use crate::validate::SessionCode;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+type Payload = Map<String, Value>;
+type Reply = Result<String, SyncError>;
+
+const DEFAULT_SESSION_NAME: &str = "PoseChrono Session";
+const DEFAULT_HOST_NAME: &str = "Hôte";
+const DEFAULT_PARTICIPANT_NAME: &str = "Invité";
+
+/// A `room-updated` / `room-closed` event object.
+pub(super) fn room_event(kind: &str, source: &str, snapshot: &RoomSnapshot) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Ev<'a> {
+        r#type: &'a str,
+        source: &'a str,
+        session_code: &'a str,
+        snapshot: &'a RoomSnapshot,
+    }
+    to_json(&Ev {
+        r#type: kind,
+        source,
+        session_code: &snapshot.session_code,
+        snapshot,
+    })
+}
+
+fn state_event(code: &SessionCode, source: &str, state: &Payload) -> String {
+    to_json(
+        &json!({"type": "session-state-updated", "source": source, "sessionCode": code.as_str(), "state": state}),
+    )
+}
+
+/// Whether a JS value is truthy.
+fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    }
+}
+
+impl RelayCore {
+    fn room(&mut self, code: &SessionCode) -> Result<&mut Room, SyncError> {
+        self.rooms
+            .get_mut(code)
+            .ok_or_else(|| Code::SessionNotFound.into())
+    }
+
+    fn host_room(&mut self, code: &SessionCode, client: &str) -> Result<&mut Room, SyncError> {
+        let room = self.room(code)?;
+        if !room.is_host(client) {
+            return Err(Code::ForbiddenNotHost.into());
+        }
+        Ok(room)
+    }
+
+    /// Bumps the room's TTL clock, broadcasts `room-updated` with `source`, returns the snapshot.
+    fn updated(&mut self, code: &SessionCode, source: &str, now: u64) -> Reply {
+        let room = self.room(code)?;
+        room.updated_at = now;
+        let snapshot = room.snapshot();
+        self.broadcast(code, &room_event("room-updated", source, &snapshot));
+        Ok(to_json(&snapshot))
+    }
+
+    fn bind(&mut self, conn: ConnId, code: &SessionCode, client: &str) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.bindings.push((code.clone(), client.to_string()));
+        }
+        if let Some(room) = self.rooms.get_mut(code) {
+            room.subscribe(conn);
+        }
+    }
+
+    pub(super) fn create_room(
+        &mut self,
+        conn: ConnId,
+        code: SessionCode,
+        p: &Payload,
+        now: u64,
+    ) -> Reply {
+        if self.rooms.contains_key(&code) {
+            return Err(Code::SessionAlreadyExists.into());
+        }
+        if self.rooms.len() >= self.settings.max_rooms {
+            return Err(Code::ServerRoomLimit.into());
+        }
+        let host = client_id(p.get("hostClientId"), self.settings.max_client_id)
+            .ok_or(Code::InvalidHostClientId)?;
+        let pw = password(p.get("password"), self.settings.max_password)?;
+        let password = (!pw.is_empty())
+            .then(|| PasswordHash::new(&pw, self.salt(), self.settings.password_hash_log_n));
+        let room = Room {
+            code: code.clone(),
+            name: sanitize_value(
+                p.get("sessionName"),
+                self.settings.max_session_name,
+                DEFAULT_SESSION_NAME,
+            ),
+            control_mode: control_mode(p.get("controlMode")),
+            host_client_id: host.clone(),
+            password,
+            members: vec![Member {
+                client_id: host.clone(),
+                name: sanitize_value(
+                    p.get("hostDisplayName"),
+                    self.settings.max_display_name,
+                    DEFAULT_HOST_NAME,
+                ),
+                sync_state: "ready",
+                conn,
+            }],
+            subscribers: Vec::new(),
+            state: None,
+            state_revision: 0,
+            state_updated_at: 0,
+            pack: None,
+            media: Default::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.rooms.insert(code.clone(), room);
+        let reply = self.updated(&code, "host-created", now);
+        self.bind(conn, &code, &host);
+        reply
+    }
+
+    pub(super) fn join_room(
+        &mut self,
+        conn: ConnId,
+        code: SessionCode,
+        p: &Payload,
+        now: u64,
+    ) -> Reply {
+        let s = &self.settings;
+        let (max_pw, max_id, max_members, max_name) = (
+            s.max_password,
+            s.max_client_id,
+            s.max_participants,
+            s.max_display_name,
+        );
+        let room = self.room(&code)?;
+        let pw = password(p.get("password"), max_pw)?;
+        if let Some(hash) = &room.password {
+            if pw.is_empty() || !hash.verify(&pw) {
+                return Err(Code::InvalidPassword.into());
+            }
+        }
+        let id = client_id(p.get("clientId"), max_id).ok_or(Code::InvalidClientId)?;
+        if room.is_host(&id) {
+            return Err(Code::ForbiddenHostImpersonation.into());
+        }
+        if room.members.iter().any(|m| m.client_id == id) {
+            return Err(Code::DuplicateClientId.into());
+        }
+        if room.members.len() >= max_members {
+            return Err(Code::RoomFull.into());
+        }
+        let wanted = sanitize_value(p.get("participantName"), max_name, DEFAULT_PARTICIPANT_NAME);
+        let name = room.unique_name(&wanted, &id, max_name);
+        room.members.push(Member {
+            client_id: id.clone(),
+            name,
+            sync_state: "connecting",
+            conn,
+        });
+        let reply = self.updated(&code, "participant-joined", now);
+        self.bind(conn, &code, &id);
+        reply
+    }
+
+    /// `conn` leaves `code`: a host (or the last member) closes the room.
+    /// Returns `(closed, snapshot)`. Leaving also ends the connection's subscription.
+    pub(super) fn leave(
+        &mut self,
+        conn: ConnId,
+        code: &SessionCode,
+        now: u64,
+    ) -> Option<(bool, RoomSnapshot)> {
+        let client = self.binding(conn, code)?;
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.bindings.retain(|(b, _)| b != code);
+        }
+        let room = self.rooms.get_mut(code)?;
+        room.unsubscribe(conn);
+        room.members.retain(|m| m.client_id != client);
+        room.updated_at = now;
+        if room.is_host(&client) || room.members.is_empty() {
+            let snapshot = room.snapshot();
+            self.close_room(code, "host-left");
+            return Some((true, snapshot));
+        }
+        let snapshot = room.snapshot();
+        self.broadcast(
+            code,
+            &room_event("room-updated", "participant-left", &snapshot),
+        );
+        Some((false, snapshot))
+    }
+
+    pub(super) fn dispatch(
+        &mut self,
+        act: Action,
+        conn: ConnId,
+        client: &str,
+        code: &SessionCode,
+        p: &Payload,
+        now: u64,
+    ) -> Reply {
+        match act {
+            Action::CreateRoom | Action::JoinRoom => Err(Code::RequestFailed.into()),
+            Action::LeaveRoom => {
+                let (closed, snapshot) = self.leave(conn, code, now).ok_or(Code::NotJoined)?;
+                Ok(to_json(&json!({"closed": closed, "snapshot": snapshot})))
+            }
+            Action::GetRoomSnapshot => Ok(to_json(&self.room(code)?.snapshot())),
+            Action::UpdateRoom => self.update_room(client, code, p, now),
+            Action::UpdateSessionState => self.update_state(client, code, p, now),
+            Action::UpdateParticipantState => {
+                let st = sync_state(p.get("syncState"));
+                let room = self.room(code)?;
+                room.member_mut(client).ok_or(Code::NotJoined)?.sync_state = st;
+                self.updated(code, "participant-state-updated", now)
+            }
+            Action::UpdateParticipantProfile => {
+                let max = self.settings.max_display_name;
+                let wanted = sanitize_value(p.get("displayName"), max, "");
+                if wanted.is_empty() {
+                    return Err(Code::InvalidDisplayName.into());
+                }
+                let room = self.room(code)?;
+                let name = room.unique_name(&wanted, client, max);
+                room.member_mut(client).ok_or(Code::NotJoined)?.name = name;
+                self.updated(code, "participant-profile-updated", now)
+            }
+            Action::UploadSessionPack => {
+                self.host_room(code, client)?;
+                let pack = validate_pack(p.get("pack"), &self.settings, now)?;
+                let meta = PackMeta {
+                    hash: pack.hash,
+                    size: pack.size as u64,
+                    updated_at: now,
+                    uploaded_by: client.to_string(),
+                    images_count: pack.images_count,
+                    media_refs_count: pack.media_refs_count as u64,
+                };
+                self.room(code)?.pack = Some(StoredPack {
+                    text: pack.text,
+                    meta,
+                });
+                self.updated(code, "session-pack-updated", now)
+            }
+            Action::GetSessionPack => {
+                let room = self.room(code)?;
+                let pack = room.pack.as_ref().ok_or(Code::SessionPackNotFound)?;
+                Ok(format!(
+                    r#"{{"pack":{},"hash":{},"updatedAt":{},"size":{}}}"#,
+                    pack.text,
+                    to_json(&pack.meta.hash),
+                    pack.meta.updated_at,
+                    pack.meta.size
+                ))
+            }
+            Action::ResetSessionMediaPack => {
+                self.host_room(code, client)?.media.reset(client, now);
+                self.updated(code, "session-media-reset", now)
+            }
+            Action::UploadSessionMediaFile => {
+                self.host_room(code, client)?;
+                let s = &self.settings;
+                let limits = MediaLimits {
+                    max_file_bytes: s.max_session_media_file_bytes,
+                    max_total_bytes: s.max_session_media_total_bytes,
+                };
+                let store = StoreLimits {
+                    max_total_bytes: s.max_session_media_total_bytes,
+                    max_files: s.max_session_media_files,
+                };
+                let file = validate_upload(p.get("file"), &limits)?;
+                self.room(code)?.media.put(file, client, now, store)?;
+                self.updated(code, "session-media-updated", now)
+            }
+            Action::SetSessionMediaUploadStatus => {
+                let in_progress = truthy(p.get("inProgress"));
+                let total = js_int_in(p.get("total"), 0.0, u32::MAX as f64).unwrap_or(0) as u64;
+                self.host_room(code, client)?.media.set_upload_status(
+                    in_progress,
+                    total,
+                    client,
+                    now,
+                );
+                self.updated(code, "session-media-upload-status", now)
+            }
+            Action::GetSessionMediaManifest => {
+                self.media_readable(client, code, now)?;
+                let media = &self.room(code)?.media;
+                if media.is_empty() {
+                    return Err(Code::SessionMediaNotFound.into());
+                }
+                Ok(to_json(&media.manifest()))
+            }
+            Action::GetSessionMediaFile => {
+                self.media_readable(client, code, now)?;
+                let media = &self.room(code)?.media;
+                if media.is_empty() {
+                    return Err(Code::SessionMediaNotFound.into());
+                }
+                let identity = p
+                    .get("identity")
+                    .and_then(Value::as_str)
+                    .map(js_trim)
+                    .unwrap_or("");
+                if !is_media_key(identity) {
+                    return Err(Code::InvalidSessionMedia.into());
+                }
+                media
+                    .file(identity)
+                    .map(|v| to_json(&v))
+                    .ok_or_else(|| Code::SessionMediaFileNotFound.into())
+            }
+            Action::SendRtcSignal => self.rtc_signal(client, code, p, now),
+            Action::SendDrawingSync => self.drawing_sync(client, code, p, now),
+        }
+    }
+
+    /// Refuses non-host reads while the upload lock is fresh; clears a stale one.
+    fn media_readable(
+        &mut self,
+        client: &str,
+        code: &SessionCode,
+        now: u64,
+    ) -> Result<(), SyncError> {
+        let stale_ms = self.settings.upload_lock_stale_ms;
+        let room = self.room(code)?;
+        if room.media.clear_stale_lock(now, stale_ms) {
+            let snapshot = room.snapshot();
+            self.broadcast(
+                code,
+                &room_event(
+                    "room-updated",
+                    "session-media-upload-status-stale-cleared",
+                    &snapshot,
+                ),
+            );
+            return Ok(());
+        }
+        let room = self.room(code)?;
+        if !room.is_host(client) && room.media.is_locked(now, stale_ms) {
+            return Err(Code::SessionMediaUploadInProgress.into());
+        }
+        Ok(())
+    }
+
+    fn update_room(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
+        let max = self.settings.max_session_name;
+        let room = self.host_room(code, client)?;
+        let patch = p.get("patch").and_then(Value::as_object);
+        if let Some(patch) = patch {
+            // The deployed relay only trims here; we also remove control characters and
+            // apply the same length cap as on create, so a rename cannot grow unbounded.
+            if let Some(name) = patch.get("sessionName").and_then(Value::as_str) {
+                let name = sanitize_text(name, max);
+                if !name.is_empty() {
+                    room.name = name;
+                }
+            }
+            if patch.contains_key("controlMode") {
+                room.control_mode = control_mode(patch.get("controlMode"));
+            }
+        }
+        self.updated(code, "room-updated", now)
+    }
+
+    fn update_state(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
+        let mut state = validate_state(p.get("payload"), &self.settings, now)?;
+        let room = self.room(code)?;
+        if room.is_host(client) {
+            if !state.contains_key("mediaOrderKeys") {
+                if let Some(keys) = room.state.as_ref().and_then(|s| s.get("mediaOrderKeys")) {
+                    state.insert("mediaOrderKeys".into(), keys.clone());
+                }
+            }
+            room.state = Some(state.clone());
+            room.state_revision += 1;
+            room.state_updated_at = now;
+            room.updated_at = now;
+            state.insert("revision".into(), room.state_revision.into());
+            state.insert("updatedAt".into(), now.into());
+            state.insert("sourceClientId".into(), client.into());
+            self.broadcast(code, &state_event(code, "host-state-update", &state));
+            return Ok(to_json(&state));
+        }
+        let request = state.get("requestType").and_then(Value::as_str);
+        let wants_play = match request {
+            Some("play") => true,
+            Some("pause") => false,
+            _ => return Err(Code::ForbiddenNotHost.into()),
+        };
+        if room.control_mode != "shared-pause"
+            || state.get("isPlaying") != Some(&Value::Bool(wants_play))
+        {
+            return Err(Code::ForbiddenNotHost.into());
+        }
+        let reason = match state.get("reason").and_then(Value::as_str) {
+            Some(r) if !r.is_empty() => r.to_string(),
+            _ if wants_play => "shared-play-request".to_string(),
+            _ => "shared-pause-request".to_string(),
+        };
+        let ts = state.get("ts").cloned().unwrap_or_else(|| now.into());
+        let mut signal = Map::new();
+        signal.insert("requestType".into(), request.unwrap_or_default().into());
+        signal.insert("isPlaying".into(), wants_play.into());
+        signal.insert("reason".into(), reason.into());
+        signal.insert("ts".into(), ts);
+        signal.insert("revision".into(), room.state_revision.into());
+        signal.insert("updatedAt".into(), now.into());
+        signal.insert("sourceClientId".into(), client.into());
+        self.broadcast(code, &state_event(code, "shared-playback-request", &signal));
+        Ok(to_json(&signal))
+    }
+
+    fn rtc_signal(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
+        let max = self.settings.max_rtc_signal_bytes;
+        let kind = p.get("signalType").and_then(Value::as_str).unwrap_or("");
+        let raw = p.get("signalPayload").and_then(Value::as_object);
+        let text = |key: &str, limit: usize| -> Option<Value> {
+            let s = raw?.get(key)?.as_str()?;
+            (!s.is_empty() && s.len() <= limit).then(|| Value::from(s))
+        };
+        let payload = match kind {
+            "offer" | "answer" => {
+                let sdp = text("sdp", max).ok_or(Code::InvalidRtcSignal)?;
+                json!({"type": kind, "sdp": sdp})
+            }
+            "ice-candidate" => {
+                let candidate = text("candidate", max).ok_or(Code::InvalidRtcSignal)?;
+                let mut m = Map::new();
+                m.insert("candidate".into(), candidate);
+                if let Some(mid) = raw.and_then(|r| r.get("sdpMid")).filter(|v| !v.is_null()) {
+                    let mid = mid
+                        .as_str()
+                        .filter(|s| s.len() <= 64)
+                        .ok_or(Code::InvalidRtcSignal)?;
+                    m.insert("sdpMid".into(), mid.into());
+                }
+                if let Some(idx) = raw
+                    .and_then(|r| r.get("sdpMLineIndex"))
+                    .filter(|v| !v.is_null())
+                {
+                    let n = js_number(Some(idx));
+                    if n.fract() != 0.0 || !(0.0..=4096.0).contains(&n) {
+                        return Err(Code::InvalidRtcSignal.into());
+                    }
+                    m.insert("sdpMLineIndex".into(), (n as u64).into());
+                }
+                Value::Object(m)
+            }
+            "peer-reset" => Value::Null,
+            _ => return Err(Code::InvalidRtcSignal.into()),
+        };
+        let target = p
+            .get("targetClientId")
+            .and_then(Value::as_str)
+            .map(js_trim)
+            .unwrap_or("");
+        let room = self.room(code)?;
+        if !target.is_empty() && !room.members.iter().any(|m| m.client_id == target) {
+            return Err(Code::NotJoined.into());
+        }
+        room.updated_at = now;
+        let event = json!({"type": "rtc-signal", "sessionCode": code.as_str(), "sourceClientId": client,
+            "targetClientId": target, "signalType": kind, "signalPayload": payload, "ts": now});
+        self.broadcast(code, &to_json(&event));
+        Ok(r#"{"ok":true}"#.to_string())
+    }
+
+    fn drawing_sync(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
+        const KINDS: &[&str] = &[
+            "sharing-started",
+            "sharing-stopped",
+            "stroke-start",
+            "stroke-batch",
+            "stroke-end",
+            "shape-add",
+            "shape-remove",
+            "clear-raster",
+            "clear-all",
+            "canvas-snapshot",
+            "request-snapshot",
+        ];
+        let kind = p.get("msgType").and_then(Value::as_str).unwrap_or("");
+        if !KINDS.contains(&kind) {
+            return Err(Code::InvalidDrawingSync.into());
+        }
+        let data = match p.get("data") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(v @ Value::Object(_)) => v.clone(),
+            Some(_) => return Err(Code::InvalidDrawingSync.into()),
+        };
+        if crate::validate::js::js_json_len(&data) > self.settings.max_drawing_bytes {
+            return Err(Code::DrawingSyncTooLarge.into());
+        }
+        self.room(code)?.updated_at = now;
+        let event = json!({"type": "drawing-sync", "sessionCode": code.as_str(), "sourceClientId": client,
+            "msgType": kind, "data": data, "ts": now});
+        self.broadcast(code, &to_json(&event));
+        Ok(r#"{"ok":true}"#.to_string())
+    }
+}

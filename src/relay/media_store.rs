@@ -1,0 +1,169 @@
+//! A room's online media: files in first-insert order, totals and the upload lock.
+
+use crate::error::Code;
+use crate::protocol::MediaMeta;
+use crate::validate::media::{to_base64, MediaFile};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+struct Stored {
+    file: MediaFile,
+    updated_at: u64,
+}
+
+/// The media of one room.
+#[derive(Debug, Clone, Default)]
+pub struct MediaStore {
+    files: Vec<Stored>,
+    total_bytes: usize,
+    updated_at: u64,
+    uploaded_by: Option<String>,
+    lock: Option<UploadLock>,
+}
+
+#[derive(Debug, Clone)]
+struct UploadLock {
+    total: u64,
+    started_at: u64,
+    started_by: String,
+    last_activity: u64,
+}
+
+/// Limits the store enforces (step 10 of the upload validation).
+#[derive(Debug, Clone, Copy)]
+pub struct StoreLimits {
+    /// Bytes of all files.
+    pub max_total_bytes: usize,
+    /// Number of files.
+    pub max_files: usize,
+}
+
+impl MediaStore {
+    /// Adds or replaces a file; a replaced identity keeps its place.
+    ///
+    /// # Errors
+    /// `session-media-too-large` when the new total or the file count would pass a limit;
+    /// the store is then unchanged.
+    pub fn put(
+        &mut self,
+        file: MediaFile,
+        by: &str,
+        now: u64,
+        limits: StoreLimits,
+    ) -> Result<(), Code> {
+        let existing = self
+            .files
+            .iter()
+            .position(|s| s.file.identity() == file.identity());
+        let replaced = existing.map_or(0, |i| self.files[i].file.size());
+        let new_total = self.total_bytes - replaced + file.size();
+        if new_total > limits.max_total_bytes
+            || (existing.is_none() && self.files.len() >= limits.max_files)
+        {
+            return Err(Code::SessionMediaTooLarge);
+        }
+        let stored = Stored {
+            file,
+            updated_at: now,
+        };
+        match existing {
+            Some(i) => self.files[i] = stored,
+            None => self.files.push(stored),
+        }
+        self.total_bytes = new_total;
+        self.touch(by, now);
+        if let Some(lock) = &mut self.lock {
+            lock.last_activity = now;
+        }
+        Ok(())
+    }
+
+    /// Empties the files. The upload lock is kept (unlike the deployed relay, whose
+    /// reset cleared the lock the host had just taken).
+    pub fn reset(&mut self, by: &str, now: u64) {
+        self.files.clear();
+        self.total_bytes = 0;
+        self.touch(by, now);
+    }
+
+    fn touch(&mut self, by: &str, now: u64) {
+        self.updated_at = now;
+        self.uploaded_by = Some(by.to_string());
+    }
+
+    /// Takes (`in_progress`) or releases the upload lock.
+    pub fn set_upload_status(&mut self, in_progress: bool, total: u64, by: &str, now: u64) {
+        self.lock = in_progress.then(|| UploadLock {
+            total,
+            started_at: now,
+            started_by: by.to_string(),
+            last_activity: now,
+        });
+    }
+
+    /// Whether the lock is held and fresh at `now`.
+    pub fn is_locked(&self, now: u64, stale_ms: u64) -> bool {
+        self.lock
+            .as_ref()
+            .is_some_and(|l| now.saturating_sub(l.last_activity) < stale_ms)
+    }
+
+    /// Releases a lock that went stale; `true` when one was released.
+    pub fn clear_stale_lock(&mut self, now: u64, stale_ms: u64) -> bool {
+        let stale = self.lock.is_some() && !self.is_locked(now, stale_ms);
+        if stale {
+            self.lock = None;
+        }
+        stale
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Metadata for the room snapshot.
+    pub fn meta(&self) -> MediaMeta {
+        let lock = self.lock.as_ref();
+        MediaMeta {
+            files_count: self.files.len() as u64,
+            total_bytes: self.total_bytes as u64,
+            updated_at: self.updated_at,
+            uploaded_by: self.uploaded_by.clone(),
+            upload_in_progress: lock.is_some(),
+            upload_total: lock.map_or(0, |l| l.total),
+            upload_started_at: lock.map_or(0, |l| l.started_at),
+            upload_started_by: lock.map(|l| l.started_by.clone()),
+        }
+    }
+
+    /// The `getSessionMediaManifest` result.
+    pub fn manifest(&self) -> Value {
+        let files: Vec<Value> = self
+            .files
+            .iter()
+            .map(|s| {
+                let f = &s.file;
+                json!({"identity": f.identity(), "name": f.name(), "ext": f.ext(), "mime": f.mime(),
+                       "size": f.size(), "sha256": f.sha256(), "updatedAt": s.updated_at})
+            })
+            .collect();
+        json!({"files": files, "filesCount": self.files.len(), "totalBytes": self.total_bytes,
+               "updatedAt": self.updated_at, "uploadedBy": self.uploaded_by})
+    }
+
+    /// The `getSessionMediaFile` result for `identity`.
+    pub fn file(&self, identity: &str) -> Option<Value> {
+        let s = self.files.iter().find(|s| s.file.identity() == identity)?;
+        let f = &s.file;
+        Some(
+            json!({"file": {"identity": f.identity(), "name": f.name(), "ext": f.ext(), "mime": f.mime(),
+            "size": f.size(), "sha256": f.sha256(), "dataBase64": to_base64(f.bytes()), "updatedAt": s.updated_at}}),
+        )
+    }
+}

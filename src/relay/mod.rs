@@ -1,0 +1,441 @@
+//! The relay's rooms as a sans-IO state machine.
+//!
+//! Inputs: a connection opens ([`RelayCore::handle_connect`]), sends a message
+//! ([`RelayCore::handle_message`]), closes ([`RelayCore::handle_disconnect`]), or
+//! time passes ([`RelayCore::handle_timeout`]). Outputs, drained with
+//! [`RelayCore::poll_output`]: frames to send and connections to close. The time
+//! is always an argument (ms since the epoch); the core never reads a clock.
+//! After every input, drain the outputs and re-arm the timer from
+//! [`RelayCore::poll_timeout`].
+//!
+//! ```
+//! use online_sync::relay::{RelayCore, RelayOutput};
+//! use online_sync::RelaySettings;
+//! let mut relay = RelayCore::new(RelaySettings::default(), [7; 32]);
+//! relay.handle_connect(1, "127.0.0.1", 0);
+//! relay.handle_message(1, br#"{"type":"request","id":"1","action":"createRoom",
+//!     "payload":{"sessionCode":"ABCD-EFGH","hostClientId":"host-1"}}"#, 0);
+//! match relay.poll_output() {
+//!     Some(RelayOutput::Send { conn: 1, text }) => assert!(text.contains(r#""ok":true"#)),
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+
+mod handlers;
+pub mod media_store;
+pub mod password;
+pub mod rate;
+pub mod room;
+
+use crate::error::{Code, SyncError};
+use crate::protocol::{self, Action, ClientFrame};
+use crate::settings::RelaySettings;
+use crate::validate::SessionCode;
+use rate::Window;
+use room::Room;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Identifies one client connection; chosen by the IO layer.
+pub type ConnId = u64;
+
+/// What the relay asks its IO layer to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayOutput {
+    /// Send this text frame on this connection.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The frame; shared between the members of a broadcast.
+        text: Arc<str>,
+    },
+    /// Close this connection with a WebSocket close code.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// Close code: 1013 server full, 4029 too many connections from one address.
+        code: u16,
+        /// Close reason.
+        reason: &'static str,
+    },
+}
+
+/// Which per-room limiter an action counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Limiter {
+    State,
+    Rtc,
+    Drawing,
+}
+
+#[derive(Debug)]
+struct Conn {
+    ip: String,
+    /// Rooms this connection joined, with the client id bound to it there.
+    bindings: Vec<(SessionCode, String)>,
+    rate: Window,
+    joins: Window,
+    limiters: HashMap<(SessionCode, Limiter), Window>,
+}
+
+/// The relay core: every room and connection, no IO.
+#[derive(Debug)]
+pub struct RelayCore {
+    settings: RelaySettings,
+    rooms: BTreeMap<SessionCode, Room>,
+    conns: HashMap<ConnId, Conn>,
+    per_ip: HashMap<String, usize>,
+    out: VecDeque<RelayOutput>,
+    seed: [u8; 32],
+    counter: u64,
+    next_cleanup: Option<u64>,
+}
+
+impl RelayCore {
+    /// A relay with these settings; `seed` (32 random bytes) feeds password salts.
+    pub fn new(settings: RelaySettings, seed: [u8; 32]) -> RelayCore {
+        RelayCore {
+            settings: settings.clamped(),
+            rooms: BTreeMap::new(),
+            conns: HashMap::new(),
+            per_ip: HashMap::new(),
+            out: VecDeque::new(),
+            seed,
+            counter: 0,
+            next_cleanup: None,
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &RelaySettings {
+        &self.settings
+    }
+
+    /// A connection opened from `ip`. Past `max_connections` it is closed with 1013,
+    /// past `max_connections_per_ip` with 4029; returns whether it was accepted.
+    pub fn handle_connect(&mut self, conn: ConnId, ip: &str, now: u64) -> bool {
+        self.arm(now);
+        let from_ip = self.per_ip.get(ip).copied().unwrap_or(0);
+        let refusal = if self.conns.len() >= self.settings.max_connections {
+            Some((1013, "server-full"))
+        } else if from_ip >= self.settings.max_connections_per_ip {
+            Some((4029, "too-many-connections"))
+        } else {
+            None
+        };
+        if let Some((code, reason)) = refusal {
+            self.out
+                .push_back(RelayOutput::Close { conn, code, reason });
+            return false;
+        }
+        *self.per_ip.entry(ip.to_string()).or_default() += 1;
+        self.conns.insert(
+            conn,
+            Conn {
+                ip: ip.to_string(),
+                bindings: Vec::new(),
+                rate: Window::default(),
+                joins: Window::default(),
+                limiters: HashMap::new(),
+            },
+        );
+        true
+    }
+
+    /// A connection closed: it leaves every room it joined (a host's room closes).
+    pub fn handle_disconnect(&mut self, conn: ConnId, now: u64) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let codes: Vec<SessionCode> = c.bindings.iter().map(|(code, _)| code.clone()).collect();
+        for code in codes {
+            self.leave(conn, &code, now);
+        }
+        for room in self.rooms.values_mut() {
+            room.unsubscribe(conn);
+        }
+        if let Some(c) = self.conns.remove(&conn) {
+            if let Some(n) = self.per_ip.get_mut(&c.ip) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_ip.remove(&c.ip);
+                }
+            }
+        }
+    }
+
+    /// One message from a connection, as received (text, or binary read as UTF-8).
+    pub fn handle_message(&mut self, conn: ConnId, bytes: &[u8], now: u64) {
+        self.arm(now);
+        if !self.conns.contains_key(&conn) {
+            return;
+        }
+        let Some(frame) = ClientFrame::parse(bytes) else {
+            return;
+        };
+        let allowed = self.count_message(conn, now);
+        match frame {
+            ClientFrame::Other => {}
+            ClientFrame::Notify { action, payload } => {
+                // The deployed relay counts a notify twice.
+                if allowed && self.count_message(conn, now) {
+                    self.on_notify(conn, &action, &payload);
+                }
+            }
+            ClientFrame::Request {
+                id,
+                action,
+                payload,
+            } => {
+                let reply_id = if id.is_empty() {
+                    "missing-id".to_string()
+                } else {
+                    id
+                };
+                let result = if !allowed {
+                    Err(Code::RateLimited.into())
+                } else {
+                    self.on_request(conn, &reply_id, &action, payload, now)
+                };
+                let frame = match result {
+                    Ok(json) => protocol::response_ok(&reply_id, &json),
+                    Err(e) => protocol::response_err(&reply_id, &e.code()),
+                };
+                self.send(conn, frame.into());
+            }
+        }
+    }
+
+    /// Time passed: closes rooms idle for the TTL (`room-closed` / `ttl-expired`).
+    pub fn handle_timeout(&mut self, now: u64) {
+        self.arm(now);
+        if self.next_cleanup.is_some_and(|t| now < t) {
+            return;
+        }
+        let ttl = self.settings.room_idle_ttl_ms;
+        let expired: Vec<SessionCode> = self
+            .rooms
+            .values()
+            .filter(|r| now.saturating_sub(r.updated_at) >= ttl)
+            .map(|r| r.code.clone())
+            .collect();
+        for code in expired {
+            self.close_room(&code, "ttl-expired");
+        }
+        self.next_cleanup = Some(now + self.settings.room_cleanup_interval_ms);
+    }
+
+    /// The next output to carry out.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<RelayOutput> {
+        self.out.pop_front()
+    }
+
+    /// When [`RelayCore::handle_timeout`] should next run.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.next_cleanup
+    }
+
+    /// The snapshot of a room, for inspection.
+    pub fn room_snapshot(&self, code: &str) -> Option<crate::protocol::RoomSnapshot> {
+        let code = SessionCode::normalize(code)?;
+        self.rooms.get(&code).map(Room::snapshot)
+    }
+
+    /// Number of open rooms.
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Number of open connections.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    fn arm(&mut self, now: u64) {
+        if self.next_cleanup.is_none() {
+            self.next_cleanup = Some(now + self.settings.room_cleanup_interval_ms);
+        }
+    }
+
+    fn count_message(&mut self, conn: ConnId, now: u64) -> bool {
+        let s = &self.settings;
+        let (w, m) = (s.rate_window_ms, s.rate_max_messages);
+        self.conns
+            .get_mut(&conn)
+            .is_some_and(|c| c.rate.hit(now, w, m))
+    }
+
+    fn send(&mut self, conn: ConnId, text: Arc<str>) {
+        self.out.push_back(RelayOutput::Send { conn, text });
+    }
+
+    /// 16 fresh bytes for a password salt: SHA-256 of the seed and a counter.
+    fn salt(&mut self) -> [u8; 16] {
+        self.counter += 1;
+        let mut h = Sha256::new();
+        h.update(self.seed);
+        h.update(self.counter.to_le_bytes());
+        let d = h.finalize();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&d[..16]);
+        out
+    }
+
+    fn binding(&self, conn: ConnId, code: &SessionCode) -> Option<String> {
+        self.conns
+            .get(&conn)?
+            .bindings
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, id)| id.clone())
+    }
+
+    fn on_notify(&mut self, conn: ConnId, action: &str, payload: &Map<String, Value>) {
+        let Some(code) = payload
+            .get("sessionCode")
+            .and_then(Value::as_str)
+            .and_then(SessionCode::normalize)
+        else {
+            return;
+        };
+        let bound = self.binding(conn, &code).is_some();
+        let Some(room) = self.rooms.get_mut(&code) else {
+            return;
+        };
+        match action {
+            "subscribe" if bound => room.subscribe(conn),
+            "unsubscribe" => room.unsubscribe(conn),
+            _ => {}
+        }
+    }
+
+    /// The request pipeline of PROTOCOL.md, steps 2 to 9 (step 1 ran in the caller).
+    fn on_request(
+        &mut self,
+        conn: ConnId,
+        id: &str,
+        action: &str,
+        payload: Result<Option<Map<String, Value>>, ()>,
+        now: u64,
+    ) -> Result<String, SyncError> {
+        if id == "missing-id" || action.is_empty() {
+            return Err(Code::InvalidRequest.into());
+        }
+        let payload = payload
+            .map_err(|()| Code::InvalidRequest)?
+            .unwrap_or_default();
+        let Some(act) = Action::parse(action) else {
+            return Err(SyncError::UnknownAction(action.to_string()));
+        };
+        let code = payload
+            .get("sessionCode")
+            .and_then(Value::as_str)
+            .and_then(SessionCode::normalize);
+        let client_id = match act {
+            Action::CreateRoom => {
+                let code = code.ok_or(Code::InvalidSessionCode)?;
+                return self.create_room(conn, code, &payload, now);
+            }
+            Action::JoinRoom => {
+                let code = code.ok_or(Code::InvalidSessionCode)?;
+                if self.binding(conn, &code).is_some() {
+                    return Err(Code::AlreadyJoined.into());
+                }
+                let s = &self.settings;
+                let (w, m) = (s.join_attempts_window_ms, s.join_attempts_max);
+                let c = self.conns.get_mut(&conn).ok_or(Code::RequestFailed)?;
+                if !c.joins.hit(now, w, m) {
+                    return Err(Code::TooManyPasswordAttempts.into());
+                }
+                return self.join_room(conn, code, &payload, now);
+            }
+            _ => code
+                .as_ref()
+                .and_then(|c| self.binding(conn, c))
+                .ok_or(Code::NotJoined)?,
+        };
+        let code = code.ok_or(Code::NotJoined)?;
+        self.check_action_rate(conn, &code, act, now)?;
+        if act.is_media() && self.settings.disable_media_transfer {
+            return Err(Code::MediaTransferDisabled.into());
+        }
+        if !self.rooms.contains_key(&code) {
+            return Err(Code::SessionNotFound.into());
+        }
+        self.dispatch(act, conn, &client_id, &code, &payload, now)
+    }
+
+    fn check_action_rate(
+        &mut self,
+        conn: ConnId,
+        code: &SessionCode,
+        act: Action,
+        now: u64,
+    ) -> Result<(), Code> {
+        let s = &self.settings;
+        let (limiter, w, m, err) = match act {
+            Action::UpdateSessionState => (
+                Limiter::State,
+                s.state_rate_window_ms,
+                s.state_rate_max_messages,
+                Code::StateRateLimited,
+            ),
+            Action::UpdateParticipantProfile => (
+                Limiter::State,
+                s.state_rate_window_ms,
+                s.state_rate_max_messages,
+                Code::ProfileRateLimited,
+            ),
+            Action::SendRtcSignal => (
+                Limiter::Rtc,
+                s.rtc_rate_window_ms,
+                s.rtc_rate_max_messages,
+                Code::RtcRateLimited,
+            ),
+            Action::SendDrawingSync => (
+                Limiter::Drawing,
+                s.drawing_rate_window_ms,
+                s.drawing_rate_max_messages,
+                Code::DrawingRateLimited,
+            ),
+            _ => return Ok(()),
+        };
+        let c = self.conns.get_mut(&conn).ok_or(Code::RequestFailed)?;
+        let window = c.limiters.entry((code.clone(), limiter)).or_default();
+        if window.hit(now, w, m) {
+            Ok(())
+        } else {
+            Err(err)
+        }
+    }
+
+    /// Sends an event to every subscriber of the room.
+    fn broadcast(&mut self, code: &SessionCode, event_json: &str) {
+        let Some(room) = self.rooms.get(code) else {
+            return;
+        };
+        let text: Arc<str> = protocol::event_frame(event_json).into();
+        let subs = room.subscribers.clone();
+        for conn in subs {
+            self.send(conn, text.clone());
+        }
+    }
+
+    /// Deletes a room, tells its subscribers (`room-closed`), drops every binding to it.
+    fn close_room(&mut self, code: &SessionCode, source: &str) {
+        let Some(room) = self.rooms.get(code) else {
+            return;
+        };
+        let event = handlers::room_event("room-closed", source, &room.snapshot());
+        self.broadcast(code, &event);
+        self.rooms.remove(code);
+        for c in self.conns.values_mut() {
+            c.bindings.retain(|(b, _)| b != code);
+            c.limiters.retain(|(b, _), _| b != code);
+        }
+    }
+}
