@@ -15,6 +15,7 @@ pub mod error;
 pub mod protocol;
 pub mod relay;
 pub mod settings;
+pub mod transport;
 pub mod validate;
 
 pub use error::{Code, SyncError};

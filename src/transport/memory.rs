@@ -1,0 +1,94 @@
+//! One relay core serving many in-process clients: the mock transport.
+//!
+//! The hub routes frames between connections and the relay core; it holds no
+//! rule of its own. Its callers decide when frames arrive (at once in the wasm
+//! `MockRelay`, after a simulated delay in [`super::sim::Sim`]).
+
+use crate::relay::{ConnId, RelayCore, RelayOutput};
+use crate::settings::RelaySettings;
+use std::sync::Arc;
+
+/// Something the relay sends a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// A text frame.
+    Frame(Arc<str>),
+    /// The relay closed the connection with this code.
+    Closed(u16),
+}
+
+/// A relay core plus connection bookkeeping.
+#[derive(Debug)]
+pub struct MemoryHub {
+    relay: RelayCore,
+    next_conn: ConnId,
+}
+
+impl MemoryHub {
+    /// A hub around a new relay core.
+    pub fn new(settings: RelaySettings, seed: [u8; 32]) -> MemoryHub {
+        MemoryHub {
+            relay: RelayCore::new(settings, seed),
+            next_conn: 1,
+        }
+    }
+
+    /// The relay core, for inspection.
+    pub fn relay(&self) -> &RelayCore {
+        &self.relay
+    }
+
+    /// Opens a connection; `Err` with the close code when the relay refuses it.
+    pub fn connect(&mut self, now: u64) -> Result<ConnId, u16> {
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        // Each in-memory client stands for its own machine.
+        let ip = format!("memory-{conn}");
+        if self.relay.handle_connect(conn, &ip, now) {
+            Ok(conn)
+        } else {
+            let code = match self.relay.poll_output() {
+                Some(RelayOutput::Close { code, .. }) => code,
+                _ => 1013,
+            };
+            Err(code)
+        }
+    }
+
+    /// A frame from a connection; returns what the relay sends in answer.
+    pub fn send(&mut self, conn: ConnId, text: &str, now: u64) -> Vec<(ConnId, Delivery)> {
+        self.relay.handle_message(conn, text.as_bytes(), now);
+        self.drain(now)
+    }
+
+    /// A connection closes.
+    pub fn disconnect(&mut self, conn: ConnId, now: u64) -> Vec<(ConnId, Delivery)> {
+        self.relay.handle_disconnect(conn, now);
+        self.drain(now)
+    }
+
+    /// Time passes (room TTL).
+    pub fn tick(&mut self, now: u64) -> Vec<(ConnId, Delivery)> {
+        self.relay.handle_timeout(now);
+        self.drain(now)
+    }
+
+    /// When [`MemoryHub::tick`] should next run.
+    pub fn next_timeout(&self) -> Option<u64> {
+        self.relay.poll_timeout()
+    }
+
+    fn drain(&mut self, now: u64) -> Vec<(ConnId, Delivery)> {
+        let mut out = Vec::new();
+        while let Some(o) = self.relay.poll_output() {
+            match o {
+                RelayOutput::Send { conn, text } => out.push((conn, Delivery::Frame(text))),
+                RelayOutput::Close { conn, code, .. } => {
+                    self.relay.handle_disconnect(conn, now);
+                    out.push((conn, Delivery::Closed(code)));
+                }
+            }
+        }
+        out
+    }
+}
