@@ -14,6 +14,8 @@ pub mod client;
 pub mod error;
 pub mod protocol;
 pub mod relay;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod server;
 pub mod settings;
 pub mod transport;
 pub mod validate;
