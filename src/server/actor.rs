@@ -86,7 +86,10 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
             match out {
                 RelayOutput::Send { conn, text } => {
                     let Some(tx) = conns.get(&conn) else { continue };
-                    if tx.try_send(Outbound::Frame(text)).is_err() {
+                    // A closed queue means the task already ended: its Disconnect is on the way.
+                    if let Err(mpsc::error::TrySendError::Full(_)) =
+                        tx.try_send(Outbound::Frame(text))
+                    {
                         // The client stops reading (or is gone): drop it so memory stays bounded.
                         tracing::warn!(conn, "outbound queue full; closing slow connection");
                         conns.remove(&conn);
