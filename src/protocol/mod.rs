@@ -49,13 +49,22 @@ impl ClientFrame {
     /// Reads one client message. `None` for bytes that are not a JSON object
     /// (the relay ignores those silently and does not count them).
     pub fn parse(bytes: &[u8]) -> Option<ClientFrame> {
-        let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(bytes) else {
+        let parsed = serde_json::from_slice::<Value>(bytes).or_else(|e| {
+            // JSON.parse accepts unpaired surrogate escapes (a JS client can cut a name
+            // mid-emoji); serde_json refuses them. Read them as U+FFFD instead of
+            // dropping the whole frame.
+            let text = std::str::from_utf8(bytes).map_err(|_| e)?;
+            serde_json::from_str::<Value>(&replace_lone_surrogates(text))
+        });
+        let Ok(Value::Object(mut obj)) = parsed else {
             return None;
         };
         let text = |v: Option<Value>| match v {
             Some(Value::String(s)) => s,
             Some(Value::Null) | None => String::new(),
             Some(Value::Bool(false)) => String::new(),
+            // `String(id || "")`: a zero id is "missing".
+            Some(Value::Number(n)) if n.as_f64() == Some(0.0) => String::new(),
             Some(other @ (Value::Number(_) | Value::Bool(_))) => {
                 crate::validate::js::js_string(Some(&other)).unwrap_or_default()
             }
@@ -79,6 +88,47 @@ impl ClientFrame {
             _ => Some(ClientFrame::Other),
         }
     }
+}
+
+/// Replaces `\\uD800`-`\\uDFFF` escapes that do not form a pair with `\\uFFFD`.
+fn replace_lone_surrogates(text: &str) -> String {
+    fn unit_at(b: &[u8], i: usize) -> Option<u16> {
+        if b.get(i) != Some(&b'\\') || !matches!(b.get(i + 1), Some(b'u' | b'U')) {
+            return None;
+        }
+        let hex = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if let Some(u) = unit_at(b, i) {
+                let high = (0xD800..0xDC00).contains(&u);
+                let low = (0xDC00..0xE000).contains(&u);
+                let paired =
+                    high && unit_at(b, i + 6).is_some_and(|n| (0xDC00..0xE000).contains(&n));
+                if paired {
+                    i += 12;
+                    continue;
+                }
+                if high || low {
+                    out.push_str(&text[last..i]);
+                    out.push_str("\\uFFFD");
+                    i += 6;
+                    last = i;
+                    continue;
+                }
+            }
+            i += 2; // skip the escaped character, e.g. `\\\\` or `\\"`
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// Builds a request frame as the deployed client sends it.
@@ -209,6 +259,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(ClientFrame::parse(b"not json").is_none());
+        match ClientFrame::parse(br#"{"type":"request","id":"1","action":"joinRoom","payload":{"participantName":"a\ud83d","x":"\ud83d\ude00\\ud800"}}"#) {
+            Some(ClientFrame::Request { payload: Ok(Some(p)), .. }) => {
+                assert_eq!(p["participantName"], "a\u{fffd}");
+                assert_eq!(p["x"], "\u{1f600}\\ud800", "pairs and escaped backslashes are kept");
+            }
+            other => panic!("{other:?}"),
+        }
+        match ClientFrame::parse(br#"{"type":"request","id":0,"action":"x"}"#) {
+            Some(ClientFrame::Request { id, .. }) => assert_eq!(id, "", "String(0 || '') is empty"),
+            other => panic!("{other:?}"),
+        }
         assert!(ClientFrame::parse(b"[1,2]").is_none());
         assert_eq!(
             ClientFrame::parse(br#"{"type":"hello"}"#),

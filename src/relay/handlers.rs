@@ -10,7 +10,7 @@ use super::room::{control_mode, sync_state, Member, Room, StoredPack};
 use super::{ConnId, RelayCore};
 use crate::error::{Code, SyncError};
 use crate::protocol::{to_json, Action, PackMeta, RoomSnapshot};
-use crate::validate::js::{js_int_in, js_number, js_trim};
+use crate::validate::js::{js_int_in, js_number, js_trim, utf16_len};
 use crate::validate::media::{validate_upload, MediaLimits};
 use crate::validate::pack::validate_pack;
 use crate::validate::state::validate_state;
@@ -232,8 +232,15 @@ impl RelayCore {
         match act {
             Action::CreateRoom | Action::JoinRoom => Err(Code::RequestFailed.into()),
             Action::LeaveRoom => {
+                #[derive(Serialize)]
+                struct Left {
+                    closed: bool,
+                    snapshot: RoomSnapshot,
+                }
+                // A struct, not `json!`: a `Value` would sort the snapshot's keys and
+                // lose the member order of `participantProfiles`.
                 let (closed, snapshot) = self.leave(conn, code, now).ok_or(Code::NotJoined)?;
-                Ok(to_json(&json!({"closed": closed, "snapshot": snapshot})))
+                Ok(to_json(&Left { closed, snapshot }))
             }
             Action::GetRoomSnapshot => Ok(to_json(&self.room(code)?.snapshot())),
             Action::UpdateRoom => self.update_room(client, code, p, now),
@@ -386,7 +393,8 @@ impl RelayCore {
                     room.name = name;
                 }
             }
-            if patch.contains_key("controlMode") {
+            // Only a string changes the mode, as in the deployed relay.
+            if patch.get("controlMode").is_some_and(Value::is_string) {
                 room.control_mode = control_mode(patch.get("controlMode"));
             }
         }
@@ -397,8 +405,11 @@ impl RelayCore {
         let mut state = validate_state(p.get("payload"), &self.settings, now)?;
         let room = self.room(code)?;
         if room.is_host(client) {
+            // Carried over only when the previous keys are a non-empty list, as deployed.
             if !state.contains_key("mediaOrderKeys") {
-                if let Some(keys) = room.state.as_ref().and_then(|s| s.get("mediaOrderKeys")) {
+                let previous = room.state.as_ref().and_then(|s| s.get("mediaOrderKeys"));
+                if let Some(keys) = previous.filter(|k| k.as_array().is_some_and(|a| !a.is_empty()))
+                {
                     state.insert("mediaOrderKeys".into(), keys.clone());
                 }
             }
@@ -428,7 +439,12 @@ impl RelayCore {
             _ if wants_play => "shared-play-request".to_string(),
             _ => "shared-pause-request".to_string(),
         };
-        let ts = state.get("ts").cloned().unwrap_or_else(|| now.into());
+        // `Number(ts || now)`: a missing or zero ts is the relay's time.
+        let ts = state
+            .get("ts")
+            .filter(|t| t.as_u64() != Some(0))
+            .cloned()
+            .unwrap_or_else(|| now.into());
         let mut signal = Map::new();
         signal.insert("requestType".into(), request.unwrap_or_default().into());
         signal.insert("isPlaying".into(), wants_play.into());
@@ -443,14 +459,28 @@ impl RelayCore {
 
     fn rtc_signal(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
         let max = self.settings.max_rtc_signal_bytes;
-        let kind = p.get("signalType").and_then(Value::as_str).unwrap_or("");
+        // `signalType` is trimmed and lowercased, as deployed.
+        let kind = p
+            .get("signalType")
+            .and_then(Value::as_str)
+            .map(|s| js_trim(s).to_lowercase())
+            .unwrap_or_default();
+        let kind = kind.as_str();
         let raw = p.get("signalPayload").and_then(Value::as_object);
         let text = |key: &str, limit: usize| -> Option<Value> {
             let s = raw?.get(key)?.as_str()?;
-            (!s.is_empty() && s.len() <= limit).then(|| Value::from(s))
+            (!s.is_empty() && utf16_len(s) <= limit).then(|| Value::from(s))
         };
         let payload = match kind {
             "offer" | "answer" => {
+                // The description's own `type` must name the same signal.
+                let own_type = raw
+                    .and_then(|r| r.get("type"))
+                    .and_then(Value::as_str)
+                    .map(|t| js_trim(t).to_lowercase());
+                if own_type.as_deref() != Some(kind) {
+                    return Err(Code::InvalidRtcSignal.into());
+                }
                 let sdp = text("sdp", max).ok_or(Code::InvalidRtcSignal)?;
                 json!({"type": kind, "sdp": sdp})
             }

@@ -117,6 +117,11 @@ impl RelayCore {
     /// past `max_connections_per_ip` with 4029; returns whether it was accepted.
     pub fn handle_connect(&mut self, conn: ConnId, ip: &str, now: u64) -> bool {
         self.arm(now);
+        // An id already open is the same connection: replacing its state would orphan its
+        // room memberships and count its address twice.
+        if self.conns.contains_key(&conn) {
+            return true;
+        }
         let from_ip = self.per_ip.get(ip).copied().unwrap_or(0);
         let refusal = if self.conns.len() >= self.settings.max_connections {
             Some((1013, "server-full"))
@@ -177,9 +182,17 @@ impl RelayCore {
         };
         let allowed = self.count_message(conn, now);
         match frame {
-            ClientFrame::Other => {}
+            ClientFrame::Other => {
+                // Over the limit, any message that carries an id gets `rate-limited`.
+                if !allowed {
+                    let id = serde_json::from_slice::<Value>(bytes)
+                        .map(|v| frame_id(v.get("id")))
+                        .unwrap_or_default();
+                    self.reply_rate_limited(conn, &id);
+                }
+            }
             ClientFrame::Notify { action, payload } => {
-                // The deployed relay counts a notify twice.
+                // The deployed relay counts a notify twice; over the limit it is dropped.
                 if allowed && self.count_message(conn, now) {
                     self.on_notify(conn, &action, &payload);
                 }
@@ -189,22 +202,27 @@ impl RelayCore {
                 action,
                 payload,
             } => {
-                let reply_id = if id.is_empty() {
-                    "missing-id".to_string()
-                } else {
-                    id
-                };
-                let result = if !allowed {
-                    Err(Code::RateLimited.into())
-                } else {
-                    self.on_request(conn, &reply_id, &action, payload, now)
-                };
+                if !allowed {
+                    self.reply_rate_limited(conn, &id);
+                    return;
+                }
+                let result = self.on_request(conn, &id, &action, payload, now);
+                let reply_id = if id.is_empty() { "missing-id" } else { &id };
                 let frame = match result {
-                    Ok(json) => protocol::response_ok(&reply_id, &json),
-                    Err(e) => protocol::response_err(&reply_id, &e.code()),
+                    Ok(json) => protocol::response_ok(reply_id, &json),
+                    Err(e) => protocol::response_err(reply_id, &e.code()),
                 };
                 self.send(conn, frame.into());
             }
+        }
+    }
+
+    /// Step 1 of the pipeline: a message over the limit with an id gets `rate-limited`;
+    /// one without an id is dropped silently.
+    fn reply_rate_limited(&mut self, conn: ConnId, id: &str) {
+        if !id.is_empty() {
+            let frame = protocol::response_err(id, Code::RateLimited.as_str());
+            self.send(conn, frame.into());
         }
     }
 
@@ -224,7 +242,7 @@ impl RelayCore {
         for code in expired {
             self.close_room(&code, "ttl-expired");
         }
-        self.next_cleanup = Some(now + self.settings.room_cleanup_interval_ms);
+        self.next_cleanup = Some(now.saturating_add(self.settings.room_cleanup_interval_ms));
     }
 
     /// The next output to carry out.
@@ -257,7 +275,7 @@ impl RelayCore {
 
     fn arm(&mut self, now: u64) {
         if self.next_cleanup.is_none() {
-            self.next_cleanup = Some(now + self.settings.room_cleanup_interval_ms);
+            self.next_cleanup = Some(now.saturating_add(self.settings.room_cleanup_interval_ms));
         }
     }
 
@@ -322,7 +340,9 @@ impl RelayCore {
         payload: Result<Option<Map<String, Value>>, ()>,
         now: u64,
     ) -> Result<String, SyncError> {
-        if id == "missing-id" || action.is_empty() {
+        // `String(message.action || "").trim()`, as the deployed relay reads it.
+        let action = crate::validate::js::js_trim(action);
+        if id.is_empty() || action.is_empty() {
             return Err(Code::InvalidRequest.into());
         }
         let payload = payload
@@ -437,5 +457,27 @@ impl RelayCore {
             c.bindings.retain(|(b, _)| b != code);
             c.limiters.retain(|(b, _), _| b != code);
         }
+    }
+}
+
+/// `String(message.id || "")` of a frame's `id` (arrays approximately), for the
+/// rate-limit reply of a frame that is neither a request nor a notify.
+fn frame_id(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null | Value::Bool(false)) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => String::new(),
+        Some(v @ (Value::Number(_) | Value::Bool(true))) => {
+            crate::validate::js::js_string(Some(v)).unwrap_or_default()
+        }
+        Some(Value::Object(_)) => "[object Object]".to_string(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|x| match x {
+                Value::Null => String::new(),
+                x => frame_id(Some(x)),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
     }
 }

@@ -13,15 +13,21 @@ pub fn sanitize_text(raw: &str, max: usize) -> String {
 
 /// [`sanitize_text`] of `String(v)`, or `default` when the result is empty.
 pub fn sanitize_value(v: Option<&Value>, max: usize, default: &str) -> String {
-    let s = match v {
-        None | Some(Value::Null) => String::new(),
-        other => js_string(other).unwrap_or_default(),
-    };
-    let s = sanitize_text(&s, max);
+    let s = sanitize_text(&js_text_or_empty(v), max);
     if s.is_empty() {
         default.to_string()
     } else {
         s
+    }
+}
+
+/// `String(v || "")` for scalars: falsy values (`undefined`, `null`, `false`, `0`, `""`)
+/// give `""`, as the deployed relay reads free-text fields; objects and arrays give `""`.
+pub fn js_text_or_empty(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => String::new(),
+        other => js_string(other).unwrap_or_default(),
     }
 }
 
@@ -49,10 +55,7 @@ pub fn client_id(v: Option<&Value>, max: usize) -> Option<String> {
 /// # Errors
 /// `invalid-password` when longer than `max` UTF-16 units.
 pub fn password(v: Option<&Value>, max: usize) -> Result<String, Code> {
-    let s = match v {
-        None | Some(Value::Null) => String::new(),
-        other => js_string(other).unwrap_or_default(),
-    };
+    let s = js_text_or_empty(v);
     let t = js_trim(&s);
     if utf16_len(t) > max {
         return Err(Code::InvalidPassword);
@@ -104,6 +107,12 @@ mod tests {
         assert_eq!(sanitize_value(None, 32, "Invité"), "Invité");
         assert_eq!(sanitize_value(Some(&json!("  ")), 32, "Invité"), "Invité");
         assert_eq!(sanitize_value(Some(&json!(12)), 32, "x"), "12");
+        assert_eq!(
+            sanitize_value(Some(&json!(0)), 32, "x"),
+            "x",
+            "String(0 || \"\") is empty"
+        );
+        assert_eq!(sanitize_value(Some(&json!(false)), 32, "x"), "x");
     }
 
     #[test]
@@ -121,6 +130,8 @@ mod tests {
     #[test]
     fn passwords() {
         assert_eq!(password(None, 128).unwrap(), "");
+        assert_eq!(password(Some(&json!(false)), 128).unwrap(), "");
+        assert_eq!(password(Some(&json!(0)), 128).unwrap(), "");
         assert_eq!(password(Some(&json!(" pw ")), 128).unwrap(), "pw");
         assert_eq!(
             password(Some(&json!("x".repeat(128))), 128).unwrap().len(),
