@@ -42,10 +42,11 @@ fn start_relay() -> Relay {
         .stdout(Stdio::null())
         .spawn()
         .expect("relay binary");
-    let url = format!("ws://127.0.0.1:{port}");
+    // Owned at once, so a failed start still kills and reaps the child.
+    let relay = Relay { child, url: format!("ws://127.0.0.1:{port}") };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Relay { child, url };
+            return relay;
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -1,7 +1,9 @@
 //! `online-sync-relay`: a drop-in for the deployed PoseChrono relay.
 //!
 //! Same flags (`--host`, `--port`) and `POSECHRONO_SYNC_*` variables, same
-//! defaults; SIGTERM or Ctrl-C closes every socket with 1001 and exits.
+//! defaults; SIGTERM or Ctrl-C closes every socket with 1001 and exits. Prints
+//! `online-sync relay on ws://<address>` on stdout once it listens (`--port 0`
+//! picks a free port).
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -15,12 +17,12 @@ mod native {
     #[derive(Parser, Debug)]
     #[command(version, about)]
     struct Args {
-        /// Address to listen on.
-        #[arg(long, env = "POSECHRONO_SYNC_RELAY_HOST", default_value = "0.0.0.0")]
-        host: String,
-        /// Port to listen on (falls back to PORT, then 8787).
-        #[arg(long, env = "POSECHRONO_SYNC_RELAY_PORT")]
-        port: Option<u16>,
+        /// Address to listen on [env: POSECHRONO_SYNC_RELAY_HOST; default: 0.0.0.0].
+        #[arg(long)]
+        host: Option<String>,
+        /// Port to listen on [env: POSECHRONO_SYNC_RELAY_PORT, then PORT; default: 8787].
+        #[arg(long)]
+        port: Option<String>,
         /// Proxies whose X-Forwarded-For is trusted (comma-separated addresses).
         #[arg(long, env = "POSECHRONO_SYNC_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxy: Vec<IpAddr>,
@@ -30,53 +32,147 @@ mod native {
         /// Serve the files of this directory (the demo page) on plain GET requests.
         #[arg(long, env = "POSECHRONO_SYNC_STATIC_DIR")]
         static_dir: Option<PathBuf>,
+        /// Frames queued per connection before a non-reading client is closed (1008).
+        #[arg(long, env = "POSECHRONO_SYNC_OUTBOUND_QUEUE")]
+        outbound_queue: Option<usize>,
+        /// WebSocket read buffer per connection, bytes.
+        #[arg(long, env = "POSECHRONO_SYNC_READ_BUFFER_BYTES")]
+        read_buffer_bytes: Option<usize>,
+        /// WebSocket write buffer per connection, bytes.
+        #[arg(long, env = "POSECHRONO_SYNC_WRITE_BUFFER_BYTES")]
+        write_buffer_bytes: Option<usize>,
+        /// Ping interval, ms.
+        #[arg(long, env = "POSECHRONO_SYNC_PING_INTERVAL_MS")]
+        ping_interval_ms: Option<u64>,
+        /// Close a connection silent this long (no message, no pong), ms.
+        #[arg(long, env = "POSECHRONO_SYNC_IDLE_TIMEOUT_MS")]
+        idle_timeout_ms: Option<u64>,
+        /// On shutdown, wait this long for sockets to close, ms.
+        #[arg(long, env = "POSECHRONO_SYNC_SHUTDOWN_GRACE_MS")]
+        shutdown_grace_ms: Option<u64>,
     }
 
-    async fn shutdown_signal() {
-        let ctrl_c = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+    /// `Number(x)` of a JS string, for a port: whitespace trimmed, a finite
+    /// integer in 0..=65535 (0 picks a free port).
+    fn js_port(v: &str) -> Option<u16> {
+        let f: f64 = v.trim().parse().ok()?;
+        (f.is_finite() && f.fract() == 0.0 && (0.0..=65535.0).contains(&f)).then_some(f as u16)
+    }
+
+    /// The deployed relay's host: `--host` if non-empty, else
+    /// `POSECHRONO_SYNC_RELAY_HOST` if non-empty, else `0.0.0.0`.
+    pub(crate) fn resolve_host(cli: Option<&str>, env: impl Fn(&str) -> Option<String>) -> String {
+        let non_empty = |v: String| (!v.trim().is_empty()).then(|| v.trim().to_string());
+        cli.map(str::to_string)
+            .and_then(non_empty)
+            .or_else(|| env("POSECHRONO_SYNC_RELAY_HOST").and_then(non_empty))
+            .unwrap_or_else(|| "0.0.0.0".to_string())
+    }
+
+    /// The deployed relay's port: `Number(RELAY_PORT || PORT || 8787)`, 8787 when
+    /// that is not a port; a valid `--port` overrides it.
+    pub(crate) fn resolve_port(cli: Option<&str>, env: impl Fn(&str) -> Option<String>) -> u16 {
+        let set = |k: &str| env(k).filter(|v| !v.is_empty());
+        let from_env = set("POSECHRONO_SYNC_RELAY_PORT")
+            .or_else(|| set("PORT"))
+            .map_or(Some(8787), |v| js_port(&v))
+            .unwrap_or(8787);
+        cli.and_then(js_port).unwrap_or(from_env)
+    }
+
+    fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+        // Registered before the address is printed, so an early SIGTERM is not fatal.
         #[cfg(unix)]
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let term = signal(SignalKind::terminate());
+            let int = signal(SignalKind::interrupt());
+            async move {
+                match (term, int) {
+                    (Ok(mut term), Ok(mut int)) => {
+                        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+                    }
+                    _ => std::future::pending().await,
                 }
-                Err(_) => std::future::pending::<()>().await,
             }
-        };
+        }
         #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        {
+            async {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
     }
 
     #[tokio::main]
     pub async fn main() -> std::io::Result<()> {
+        use std::io::IsTerminal;
         tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
                     .unwrap_or_else(|_| "online_sync=info".into()),
             )
             .init();
         let args = Args::parse();
-        let port = args
-            .port
-            .or_else(|| {
-                std::env::var("PORT")
-                    .ok()
-                    .and_then(|p| p.trim().parse().ok())
-            })
-            .unwrap_or(8787);
+        let env = |k: &str| std::env::var(k).ok();
+        let host = resolve_host(args.host.as_deref(), env);
+        let port = resolve_port(args.port.as_deref(), env);
+        let d = ServerConfig::default();
         let config = ServerConfig {
-            relay: RelaySettings::from_lookup(|k| std::env::var(k).ok()),
+            relay: RelaySettings::from_lookup(env),
             trusted_proxies: args.trusted_proxy,
             allowed_origins: args.allowed_origin,
             static_dir: args.static_dir,
-            ..ServerConfig::default()
+            outbound_queue: args.outbound_queue.unwrap_or(d.outbound_queue).max(1),
+            read_buffer_bytes: args.read_buffer_bytes.unwrap_or(d.read_buffer_bytes),
+            write_buffer_bytes: args.write_buffer_bytes.unwrap_or(d.write_buffer_bytes),
+            ping_interval_ms: args.ping_interval_ms.unwrap_or(d.ping_interval_ms).max(100),
+            idle_timeout_ms: args.idle_timeout_ms.unwrap_or(d.idle_timeout_ms).max(100),
+            shutdown_grace_ms: args.shutdown_grace_ms.unwrap_or(d.shutdown_grace_ms),
         };
-        let listener = tokio::net::TcpListener::bind((args.host.as_str(), port)).await?;
+        let shutdown = shutdown_signal();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let listener = tokio::net::TcpListener::bind((host, port)).await?;
         println!("online-sync relay on ws://{}", listener.local_addr()?);
-        run(listener, config, shutdown_signal()).await
+        run(listener, config, shutdown).await
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |k| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        }
+
+        #[test]
+        fn port_falls_back_like_the_deployed_relay() {
+            assert_eq!(resolve_port(None, env(&[])), 8787);
+            assert_eq!(resolve_port(None, env(&[("PORT", "9001")])), 9001);
+            let both = [("POSECHRONO_SYNC_RELAY_PORT", "9002"), ("PORT", "9001")];
+            assert_eq!(resolve_port(None, env(&both)), 9002);
+            let empty = [("POSECHRONO_SYNC_RELAY_PORT", ""), ("PORT", "9001")];
+            assert_eq!(resolve_port(None, env(&empty)), 9001);
+            assert_eq!(resolve_port(None, env(&[("PORT", "nope")])), 8787);
+            assert_eq!(resolve_port(Some("9003"), env(&both)), 9003);
+            assert_eq!(resolve_port(Some("70000"), env(&both)), 9002);
+            assert_eq!(resolve_port(Some("0"), env(&both)), 0);
+        }
+
+        #[test]
+        fn host_falls_back_like_the_deployed_relay() {
+            assert_eq!(resolve_host(None, env(&[])), "0.0.0.0");
+            let set = [("POSECHRONO_SYNC_RELAY_HOST", "127.0.0.1")];
+            assert_eq!(resolve_host(None, env(&set)), "127.0.0.1");
+            assert_eq!(resolve_host(Some(" "), env(&set)), "127.0.0.1");
+            assert_eq!(resolve_host(Some("::1"), env(&set)), "::1");
+        }
     }
 }
 

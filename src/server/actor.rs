@@ -4,17 +4,18 @@
 
 use crate::relay::{ConnId, RelayCore, RelayOutput};
 use crate::settings::RelaySettings;
+use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
 
 /// What a connection task receives.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// A text frame to send.
-    Frame(Arc<str>),
+    /// A text frame to send (shared by every member of a broadcast).
+    Frame(Utf8Bytes),
     /// Close with this code and reason.
     Close(u16, &'static str),
 }
@@ -30,6 +31,8 @@ pub enum Input {
         ip: String,
         /// Its outbound queue.
         tx: mpsc::Sender<Outbound>,
+        /// Notified when the connection is dropped for not reading its queue.
+        kick: Arc<Notify>,
     },
     /// A message arrived.
     Message {
@@ -37,13 +40,15 @@ pub enum Input {
         conn: ConnId,
         /// The bytes (text, or binary read as UTF-8).
         bytes: Vec<u8>,
+        /// The connection's inbound budget this message holds until it is handled.
+        permit: OwnedSemaphorePermit,
     },
     /// A connection closed.
     Disconnect {
         /// Which.
         conn: ConnId,
     },
-    /// Close every connection with 1001 and stop.
+    /// Stop: connections see their queue close and end with 1001.
     Shutdown,
 }
 
@@ -54,10 +59,18 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// A connection as the actor sees it.
+struct Link {
+    tx: mpsc::Sender<Outbound>,
+    kick: Arc<Notify>,
+}
+
 /// Runs the relay core until [`Input::Shutdown`] or every sender is gone.
 pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
     let mut core = RelayCore::new(settings, seed);
-    let mut conns: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
+    let mut conns: HashMap<ConnId, Link> = HashMap::new();
+    // The last frame converted, so a broadcast is copied once, not once per member.
+    let mut last: Option<(Arc<str>, Utf8Bytes)> = None;
     loop {
         let now = now_ms();
         let wait = core
@@ -65,45 +78,62 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
             .map_or(1000, |t| t.saturating_sub(now))
             .clamp(1, 1000);
         match rx.recv_timeout(Duration::from_millis(wait)) {
-            Ok(Input::Connect { conn, ip, tx }) => {
-                conns.insert(conn, tx);
+            Ok(Input::Connect { conn, ip, tx, kick }) => {
+                conns.insert(conn, Link { tx, kick });
                 core.handle_connect(conn, &ip, now_ms());
             }
-            Ok(Input::Message { conn, bytes }) => core.handle_message(conn, &bytes, now_ms()),
+            Ok(Input::Message {
+                conn,
+                bytes,
+                permit,
+            }) => {
+                core.handle_message(conn, &bytes, now_ms());
+                drop(permit);
+            }
             Ok(Input::Disconnect { conn }) => {
                 conns.remove(&conn);
                 core.handle_disconnect(conn, now_ms());
             }
-            Ok(Input::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
-                for tx in conns.values() {
-                    let _ = tx.try_send(Outbound::Close(1001, "server-shutdown"));
-                }
-                return;
-            }
+            Ok(Input::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => core.handle_timeout(now_ms()),
         }
         while let Some(out) = core.poll_output() {
             match out {
                 RelayOutput::Send { conn, text } => {
-                    let Some(tx) = conns.get(&conn) else { continue };
+                    let Some(link) = conns.get(&conn) else {
+                        continue;
+                    };
+                    let frame = match &last {
+                        Some((arc, bytes)) if Arc::ptr_eq(arc, &text) => bytes.clone(),
+                        _ => {
+                            let bytes = Utf8Bytes::from(text.as_ref());
+                            last = Some((text, bytes.clone()));
+                            bytes
+                        }
+                    };
                     // A closed queue means the task already ended: its Disconnect is on the way.
                     if let Err(mpsc::error::TrySendError::Full(_)) =
-                        tx.try_send(Outbound::Frame(text))
+                        link.tx.try_send(Outbound::Frame(frame))
                     {
-                        // The client stops reading (or is gone): drop it so memory stays bounded.
+                        // The client stops reading: drop it so memory stays bounded.
                         tracing::warn!(conn, "outbound queue full; closing slow connection");
-                        conns.remove(&conn);
+                        if let Some(link) = conns.remove(&conn) {
+                            link.kick.notify_one();
+                        }
                         core.handle_disconnect(conn, now_ms());
                     }
                 }
                 RelayOutput::Close { conn, code, reason } => {
-                    if let Some(tx) = conns.remove(&conn) {
-                        let _ = tx.try_send(Outbound::Close(code, reason));
+                    if let Some(link) = conns.remove(&conn) {
+                        if link.tx.try_send(Outbound::Close(code, reason)).is_err() {
+                            link.kick.notify_one();
+                        }
                     }
                     core.handle_disconnect(conn, now_ms());
                 }
             }
         }
+        last = None;
     }
 }
 

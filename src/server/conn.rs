@@ -1,95 +1,283 @@
 //! One WebSocket connection: frames in to the actor, its queue out to the socket,
 //! pings, an idle timeout and the close codes of PROTOCOL.md.
+//!
+//! Memory per connection is bounded both ways: inbound, the messages handed to
+//! the actor and not yet handled hold at most `max_payload` (plus a little) of
+//! budget, and the socket is not read past it; outbound, the queue holds at most
+//! `outbound_queue` frames, and a client that lets it fill is dropped (1008).
 
 use super::actor::{Input, Outbound};
 use super::Shared;
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
-use tokio::time::{interval, Instant, MissedTickBehavior};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::time::{interval_at, sleep_until, timeout, timeout_at, Instant, MissedTickBehavior};
 
-fn close(code: u16, reason: &'static str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
+/// How long a closing connection waits for the client's close reply.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+/// Budget charged per inbound message on top of its length, bytes.
+const MESSAGE_OVERHEAD: usize = 256;
+
+/// How a connection ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The client sent a close frame: flush the reply tungstenite queued.
+    ClientClosed,
+    /// The socket ended or failed: nothing more can be sent.
+    Gone(&'static str),
+    /// Send a close frame with this code and reason.
+    Close(u16, &'static str),
+}
+
+impl End {
+    const SHUTDOWN: End = End::Close(1001, "server-shutdown");
+    const SLOW: End = End::Close(1008, "slow-consumer");
+    const IDLE: End = End::Close(1001, "idle-timeout");
+
+    fn reason(self) -> &'static str {
+        match self {
+            End::ClientClosed => "closed by client",
+            End::Gone(r) | End::Close(_, r) => r,
+        }
+    }
+}
+
+/// What the connection loop reacts to.
+enum Event {
+    In(Option<Result<Message, axum::Error>>),
+    Out(Option<Outbound>),
+    Ping,
+    Idle,
+    End(End),
 }
 
 /// Serves one upgraded socket until either side closes it.
 pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-    let cfg = shared.config.clone();
-    let (tx, mut rx) = mpsc::channel(cfg.outbound_queue.max(1));
-    let send = |input: Input| {
-        shared
-            .actor
-            .lock()
-            .map(|a| a.send(input).is_ok())
-            .unwrap_or(false)
-    };
-    if !send(Input::Connect {
+    let mut stop = shared.stop.clone();
+    let (tx, rx) = mpsc::channel(shared.config.outbound_queue.max(1));
+    let kick = Arc::new(Notify::new());
+    let connect = Input::Connect {
         conn,
         ip: ip.clone(),
         tx,
-    }) {
-        let _ = socket.send(close(1001, "server-shutdown")).await;
-        return;
+        kick: kick.clone(),
+    };
+    let end = if shared.actor.send(connect).is_ok() {
+        tracing::debug!(conn, %ip, "connection open");
+        let mut link = Link {
+            socket: &mut socket,
+            shared: &shared,
+            conn,
+            rx,
+            kick: &kick,
+            stop: &mut stop,
+        };
+        let end = link.pump().await;
+        // Leave the rooms now; the close handshake below may take a while.
+        let _ = shared.actor.send(Input::Disconnect { conn });
+        end
+    } else {
+        End::SHUTDOWN
+    };
+    let mut deadline = Instant::now() + CLOSE_LINGER;
+    if let Some(d) = *stop.borrow() {
+        deadline = deadline.min(d.max(Instant::now()));
     }
-    tracing::debug!(conn, %ip, "connection open");
-    let mut ping = interval(Duration::from_millis(cfg.ping_interval_ms.max(1)));
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let idle = Duration::from_millis(cfg.idle_timeout_ms.max(1));
-    let mut last_seen = Instant::now();
-    let reason = loop {
-        tokio::select! {
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(t))) => {
+    match end {
+        End::Close(code, reason) => {
+            let _ = timeout_at(deadline, close_handshake(&mut socket, code, reason)).await;
+        }
+        // tungstenite queued the close reply; the next read writes it and ends.
+        End::ClientClosed => {
+            let _ = timeout_at(deadline, socket.recv()).await;
+        }
+        End::Gone(_) => {}
+    }
+    match end {
+        End::Close(code, reason) if end != End::SHUTDOWN => {
+            tracing::info!(conn, code, reason, "connection closed by the relay");
+        }
+        _ => tracing::debug!(conn, reason = end.reason(), "connection closed"),
+    }
+}
+
+/// Sends a close frame and reads until the client's reply (or an error).
+async fn close_handshake(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_ok() {
+        while let Some(Ok(_)) = socket.recv().await {}
+    }
+}
+
+/// The close a read error calls for, as the deployed `ws` library sends them:
+/// 1009 for a message over `max_payload`, 1002 for a protocol violation, 1007 for
+/// a text frame that is not UTF-8; none when the socket itself failed.
+///
+/// axum boxes tungstenite's error (`source()` is the `tungstenite::Error`), and
+/// this crate has no direct tungstenite dependency to downcast with. The variant
+/// is read from the derived `Debug` instead (`Capacity(MessageTooLong { .. })`):
+/// variant names are public API, unlike the `Display` text. The unit tests below
+/// build the real tungstenite errors, and `tests/server-socket-limits.rs` checks
+/// the 1009 end to end.
+fn close_for_read_error(e: &axum::Error) -> End {
+    use std::error::Error as _;
+    let variant = e.source().map(|s| format!("{s:?}")).unwrap_or_default();
+    if variant.starts_with("Capacity(MessageTooLong") {
+        End::Close(1009, "message-too-big")
+    } else if variant.starts_with("Protocol(") {
+        End::Close(1002, "protocol-error")
+    } else if variant.starts_with("Utf8(") {
+        End::Close(1007, "invalid-utf8")
+    } else {
+        End::Gone("read error")
+    }
+}
+
+/// The budget of inbound bytes a connection may have waiting in the actor.
+fn inbound_budget(max_payload: usize) -> u32 {
+    let budget = max_payload.saturating_add(64 * 1024).max(MESSAGE_OVERHEAD);
+    u32::try_from(budget).unwrap_or(u32::MAX)
+}
+
+/// A running connection.
+struct Link<'a> {
+    socket: &'a mut WebSocket,
+    shared: &'a Shared,
+    conn: u64,
+    rx: mpsc::Receiver<Outbound>,
+    kick: &'a Notify,
+    stop: &'a mut watch::Receiver<Option<Instant>>,
+}
+
+impl Link<'_> {
+    async fn pump(&mut self) -> End {
+        let cfg = self.shared.config.clone();
+        let every = Duration::from_millis(cfg.ping_interval_ms.max(1));
+        let mut ping = interval_at(Instant::now() + every, every);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let idle = Duration::from_millis(cfg.idle_timeout_ms.max(1));
+        let budget = inbound_budget(cfg.relay.max_payload);
+        let inbound = Arc::new(Semaphore::new(budget as usize));
+        let mut last_seen = Instant::now();
+        loop {
+            let event = tokio::select! {
+                () = self.kick.notified() => Event::End(End::SLOW),
+                _ = self.stop.wait_for(Option::is_some) => Event::End(End::SHUTDOWN),
+                incoming = self.socket.recv() => Event::In(incoming),
+                out = self.rx.recv() => Event::Out(out),
+                _ = ping.tick() => Event::Ping,
+                () = sleep_until(last_seen + idle) => Event::Idle,
+            };
+            let event = match event {
+                // Nothing is read while a write blocks: before calling the peer dead,
+                // look at what it sent meanwhile (a pong, typically).
+                Event::Idle => match timeout(Duration::ZERO, self.socket.recv()).await {
+                    Ok(incoming) => Event::In(incoming),
+                    Err(_) => Event::Idle,
+                },
+                other => other,
+            };
+            let out = match event {
+                Event::End(end) => return end,
+                Event::Idle => return End::IDLE,
+                Event::Ping => Message::Ping(Bytes::new()),
+                Event::Out(Some(Outbound::Frame(text))) => Message::Text(text),
+                Event::Out(Some(Outbound::Close(code, reason))) => return End::Close(code, reason),
+                // The actor is gone: the relay is shutting down.
+                Event::Out(None) => return End::SHUTDOWN,
+                Event::In(incoming) => {
                     last_seen = Instant::now();
-                    send(Input::Message { conn, bytes: t.as_str().as_bytes().to_vec() });
-                }
-                Some(Ok(Message::Binary(b))) => {
-                    last_seen = Instant::now();
-                    send(Input::Message { conn, bytes: b.to_vec() });
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_seen = Instant::now(),
-                Some(Ok(Message::Close(_))) | None => break "closed by client",
-                Some(Err(e)) => {
-                    // tungstenite reports an oversized message as a capacity error.
-                    if e.to_string().to_ascii_lowercase().contains("too") {
-                        let _ = socket.send(close(1009, "message-too-big")).await;
-                        break "message too big";
+                    let bytes = match incoming {
+                        Some(Ok(Message::Text(t))) => Vec::from(t.as_str()),
+                        // Binary is read as UTF-8, invalid sequences replaced (Node's
+                        // `buffer.toString("utf8")`).
+                        Some(Ok(Message::Binary(b))) => match String::from_utf8_lossy(&b) {
+                            std::borrow::Cow::Borrowed(_) => b.to_vec(),
+                            std::borrow::Cow::Owned(s) => s.into_bytes(),
+                        },
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Ok(Message::Close(_))) => return End::ClientClosed,
+                        None => return End::Gone("stream ended"),
+                        Some(Err(e)) => return close_for_read_error(&e),
+                    };
+                    let cost = bytes.len().saturating_add(MESSAGE_OVERHEAD);
+                    let cost = u32::try_from(cost).unwrap_or(u32::MAX).min(budget);
+                    // Past the budget, stop reading until the actor catches up.
+                    let permit = tokio::select! {
+                        p = inbound.clone().acquire_many_owned(cost) => match p {
+                            Ok(p) => p,
+                            Err(_) => return End::SHUTDOWN,
+                        },
+                        () = self.kick.notified() => return End::SLOW,
+                        _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
+                    };
+                    let message = Input::Message {
+                        conn: self.conn,
+                        bytes,
+                        permit,
+                    };
+                    if self.shared.actor.send(message).is_err() {
+                        return End::SHUTDOWN;
                     }
-                    break "read error";
+                    continue;
                 }
-            },
-            out = rx.recv() => match out {
-                Some(Outbound::Frame(text)) => {
-                    if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
-                        break "write error";
-                    }
-                }
-                Some(Outbound::Close(code, why)) => {
-                    let _ = socket.send(close(code, why)).await;
-                    break why;
-                }
-                None => {
-                    // The actor dropped us: we could not keep up with our queue.
-                    let _ = socket.send(close(1008, "slow-consumer")).await;
-                    break "slow consumer";
-                }
-            },
-            _ = ping.tick() => {
-                if last_seen.elapsed() >= idle {
-                    let _ = socket.send(close(1001, "idle-timeout")).await;
-                    break "idle timeout";
-                }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    break "write error";
-                }
+            };
+            tokio::select! {
+                sent = timeout(idle, self.socket.send(out)) => match sent {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return End::Gone("write error"),
+                    Err(_) => return End::Gone("write stalled"),
+                },
+                () = self.kick.notified() => return End::SLOW,
+                _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
             }
         }
-    };
-    send(Input::Disconnect { conn });
-    tracing::debug!(conn, reason, "connection closed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+
+    #[test]
+    fn read_errors_map_to_the_close_codes_of_ws() {
+        let close = |e: WsError| close_for_read_error(&axum::Error::new(e));
+        let too_long = CapacityError::MessageTooLong {
+            size: 2000,
+            max_size: 1024,
+        };
+        assert_eq!(
+            close(WsError::Capacity(too_long)),
+            End::Close(1009, "message-too-big")
+        );
+        assert_eq!(
+            close(WsError::Protocol(ProtocolError::UnmaskedFrameFromClient)),
+            End::Close(1002, "protocol-error")
+        );
+        assert_eq!(
+            close(WsError::Utf8("bad".into())),
+            End::Close(1007, "invalid-utf8")
+        );
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(close(WsError::Io(reset)), End::Gone("read error"));
+        assert_eq!(
+            close(WsError::Capacity(CapacityError::TooManyHeaders)),
+            End::Gone("read error")
+        );
+    }
+
+    #[test]
+    fn the_inbound_budget_holds_one_largest_message() {
+        assert!(inbound_budget(1024) as usize >= 1024 + MESSAGE_OVERHEAD);
+        assert_eq!(inbound_budget(usize::MAX), u32::MAX);
+    }
 }

@@ -19,10 +19,16 @@ fn json(status: StatusCode, body: String) -> Response {
     r
 }
 
+/// The CORS headers of the deployed relay, on every HTTP response.
 fn with_cors(mut r: Response) -> Response {
-    r.headers_mut().insert(
+    let h = r.headers_mut();
+    h.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, OPTIONS"),
     );
     r
 }
@@ -47,13 +53,37 @@ pub(super) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -
         .unwrap_or(peer)
 }
 
-fn health(shared: &Shared) -> Response {
-    let port = shared.local.port();
-    let host = match shared.local.ip() {
-        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
-        ip => ip.to_string(),
+/// Whether an upgrade with this `Origin` header may proceed. An empty list allows
+/// every origin (as deployed); a request without `Origin` comes from a
+/// non-browser client, which could send any value anyway, and is allowed.
+fn origin_allowed(origin: Option<&HeaderValue>, allowed: &[String]) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let Some(origin) = origin else {
+        return true;
     };
-    let url = format!("ws://{host}:{port}");
+    let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+    allowed
+        .iter()
+        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
+}
+
+/// The first subprotocol a client offers, in its order (axum's
+/// `requested_protocols` is sorted, so it cannot tell which came first).
+fn first_subprotocol(headers: &HeaderMap) -> Option<HeaderValue> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .and_then(|p| HeaderValue::from_str(p).ok())
+}
+
+/// `GET /health`: the deployed relay's body, keys in its order.
+fn health(shared: &Shared) -> Response {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Health<'a> {
@@ -61,18 +91,20 @@ fn health(shared: &Shared) -> Response {
         service: &'a str,
         ts: u64,
         suggested_relay_url: &'a str,
-        relay_urls: [&'a str; 1],
+        relay_urls: &'a [String],
     }
     let body = Health {
         ok: true,
         service: "posechrono-sync-relay",
         ts: super::now_ms(),
-        suggested_relay_url: &url,
-        relay_urls: [&url],
+        suggested_relay_url: shared.relay_urls.first().map_or("", String::as_str),
+        relay_urls: &shared.relay_urls,
     };
     json(StatusCode::OK, crate::protocol::to_json(&body))
 }
 
+/// Routes one HTTP request. Like the deployed relay, routes match the exact
+/// request target, so `/health?x` is a 404.
 pub(super) async fn handle(
     State(shared): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -84,40 +116,13 @@ pub(super) async fn handle(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if wants_upgrade {
-        let (mut parts, _body) = req.into_parts();
-        let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-            Ok(ws) => ws,
-            Err(rejection) => return with_cors(rejection.into_response()),
-        };
-        let req = Request::from_parts(parts, Body::empty());
-        let cfg = &shared.config;
-        if !cfg.allowed_origins.is_empty() {
-            let origin = req
-                .headers()
-                .get(header::ORIGIN)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !cfg.allowed_origins.iter().any(|o| o == origin) {
-                return json(
-                    StatusCode::FORBIDDEN,
-                    r#"{"ok":false,"error":"origin-not-allowed"}"#.into(),
-                );
-            }
-        }
-        let ip = client_ip(peer.ip(), req.headers(), &cfg.trusted_proxies);
-        let max = cfg.relay.max_payload;
-        let ws = ws
-            .max_message_size(max)
-            .max_frame_size(max)
-            .read_buffer_size(cfg.read_buffer_bytes)
-            .write_buffer_size(cfg.write_buffer_bytes)
-            .max_write_buffer_size(cfg.write_buffer_bytes.saturating_mul(4).max(max));
-        return ws.on_upgrade(move |socket| conn::serve(socket, shared, ip.to_string()));
+        return upgrade(shared, peer, req).await;
     }
-    let r = match (req.method(), req.uri().path(), req.uri().query()) {
-        (&Method::OPTIONS, _, _) => StatusCode::NO_CONTENT.into_response(),
-        (_, "/health", None) => health(&shared),
-        (&Method::GET | &Method::HEAD, _, _) if shared.config.static_dir.is_some() => {
+    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let r = match (req.method(), target) {
+        (_, "/health") => health(&shared),
+        (&Method::OPTIONS, _) => StatusCode::NO_CONTENT.into_response(),
+        (&Method::GET | &Method::HEAD, _) if shared.config.static_dir.is_some() => {
             let dir = shared.config.static_dir.clone().unwrap_or_default();
             match tower_http::services::ServeDir::new(dir).oneshot(req).await {
                 Ok(r) if r.status() != StatusCode::NOT_FOUND => r.map(Body::new),
@@ -127,6 +132,40 @@ pub(super) async fn handle(
         _ => not_found(),
     };
     with_cors(r)
+}
+
+/// A WebSocket upgrade on any path: origin check, then the socket limits.
+async fn upgrade(shared: Shared, peer: SocketAddr, req: Request) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let mut ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws,
+        Err(rejection) => return with_cors(rejection.into_response()),
+    };
+    let cfg = &shared.config;
+    if !origin_allowed(parts.headers.get(header::ORIGIN), &cfg.allowed_origins) {
+        tracing::info!(%peer, "upgrade refused: origin not allowed");
+        return with_cors(json(
+            StatusCode::FORBIDDEN,
+            r#"{"ok":false,"error":"origin-not-allowed"}"#.into(),
+        ));
+    }
+    // The `ws` library echoes the first subprotocol a client offers.
+    if let Some(first) = first_subprotocol(&parts.headers) {
+        ws.set_selected_protocol(first);
+    }
+    let ip = client_ip(peer.ip(), &parts.headers, &cfg.trusted_proxies);
+    let max = cfg.relay.max_payload;
+    let write = cfg.write_buffer_bytes;
+    let ws = ws
+        .max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(cfg.read_buffer_bytes)
+        .write_buffer_size(write)
+        // Every frame is flushed before the next is taken from the bounded queue, so
+        // the write buffer never holds more than one frame; a cap below the largest
+        // reply (a 16 MiB pack) would only fail it.
+        .max_write_buffer_size(usize::MAX);
+    ws.on_upgrade(move |socket| conn::serve(socket, shared, ip.to_string()))
 }
 
 fn not_found() -> Response {
@@ -160,5 +199,17 @@ mod tests {
             client_ip(proxy, &h, &[proxy, trusted2]),
             "203.0.113.9".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn origins_match_the_allow_list_when_one_is_set() {
+        let listed = vec!["https://app.example".to_string()];
+        let v = |s: &'static str| HeaderValue::from_static(s);
+        assert!(origin_allowed(Some(&v("https://evil.example")), &[]));
+        assert!(origin_allowed(Some(&v("https://app.example")), &listed));
+        assert!(origin_allowed(Some(&v("https://APP.example/")), &listed));
+        assert!(!origin_allowed(Some(&v("https://evil.example")), &listed));
+        assert!(!origin_allowed(Some(&v("null")), &listed));
+        assert!(origin_allowed(None, &listed));
     }
 }

@@ -4,6 +4,24 @@
 //! binary `online-sync-relay` is a short `main` around it. Wire behaviour follows
 //! PROTOCOL.md: WebSocket on any path, `GET /health`, `OPTIONS` 204, CORS `*`,
 //! 404 JSON elsewhere (or static files when a directory is configured).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use online_sync::server::{run, ServerConfig};
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let server = tokio::spawn(run(listener, ServerConfig::default(), async {
+//!     let _ = stopped.await;
+//! }));
+//! // ... connect clients to ws://127.0.0.1:<port> ...
+//! let _ = stop.send(());
+//! server.await.expect("server task")?;
+//! # Ok(()) }
+//! ```
+//!
+//! Layers: [`http`] routes each request (upgrade, health, CORS, origin check),
+//! [`conn`] runs one socket (limits, pings, close codes), [`actor`] owns the
+//! sans-IO relay core on its own thread.
 
 mod actor;
 mod conn;
@@ -12,14 +30,17 @@ mod http;
 pub use actor::now_ms;
 
 use crate::settings::RelaySettings;
+use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 
 /// Socket-level settings of the server (the relay's rules are in [`RelaySettings`]).
 #[derive(Debug, Clone)]
@@ -29,10 +50,12 @@ pub struct ServerConfig {
     /// Peers whose `X-Forwarded-For` is believed (e.g. a same-host reverse proxy).
     pub trusted_proxies: Vec<IpAddr>,
     /// Allowed `Origin`s for WebSocket upgrades; empty allows all (as deployed).
+    /// An upgrade without an `Origin` header (a non-browser client) is always allowed.
     pub allowed_origins: Vec<String>,
     /// Serve this directory's files on plain GET requests (the demo page).
     pub static_dir: Option<PathBuf>,
-    /// Frames queued for one connection before it counts as a slow reader and is closed.
+    /// Frames queued for one connection before it counts as a slow reader and is
+    /// closed (1008 `slow-consumer`).
     pub outbound_queue: usize,
     /// WebSocket read buffer, bytes.
     pub read_buffer_bytes: usize,
@@ -40,7 +63,9 @@ pub struct ServerConfig {
     pub write_buffer_bytes: usize,
     /// Ping every this many ms.
     pub ping_interval_ms: u64,
-    /// A connection silent (no message, no pong) this long is closed, ms.
+    /// A connection silent (no message, no pong) this long is closed (1001
+    /// `idle-timeout`), ms. A single write that cannot complete this long drops
+    /// the connection too.
     pub idle_timeout_ms: u64,
     /// On shutdown, connections get this long to close before the server exits, ms.
     pub shutdown_grace_ms: u64,
@@ -63,20 +88,28 @@ impl Default for ServerConfig {
     }
 }
 
-/// State shared by the HTTP handlers.
+/// State shared by the HTTP handlers and every connection task.
 #[derive(Debug, Clone)]
 struct Shared {
     config: Arc<ServerConfig>,
-    actor: Arc<Mutex<actor::ActorTx>>,
+    actor: actor::ActorTx,
     next_conn: Arc<AtomicU64>,
-    local: SocketAddr,
+    /// `relayUrls` of `/health`.
+    relay_urls: Arc<[String]>,
+    /// `Some(deadline)` once the server shuts down: close with 1001 by then.
+    stop: watch::Receiver<Option<Instant>>,
+    /// Held by every task that may touch a socket; [`run`] waits until all are gone.
+    _alive: mpsc::Sender<()>,
 }
 
-/// Serves the relay on `listener` until `shutdown` resolves, then closes every
-/// connection with 1001 `server-shutdown` and returns within the grace period.
+/// Serves the relay on `listener` until `shutdown` resolves, then stops accepting,
+/// closes every connection with 1001 `server-shutdown` and returns within
+/// `shutdown_grace_ms` (connections still open by then are dropped).
 ///
 /// # Errors
-/// When the listener fails.
+/// When the listener's address cannot be read, the relay thread cannot start, or
+/// the server or the relay thread stops on its own (e.g. a panic); connections are
+/// closed with 1001 first, as on shutdown.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
@@ -87,34 +120,145 @@ pub async fn run(
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
     let relay = config.relay.clone();
+    // Dropped when the relay thread ends, normally or by a panic.
+    let (alive_core, mut core_ended) = oneshot::channel::<()>();
     let actor = std::thread::Builder::new()
         .name("relay-core".into())
-        .spawn(move || actor::run(relay, seed, rx))?;
+        .spawn(move || {
+            let _alive = alive_core;
+            actor::run(relay, seed, rx);
+        })?;
     let grace = Duration::from_millis(config.shutdown_grace_ms);
+    let (stop_tx, stop_rx) = watch::channel(None);
+    let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let shared = Shared {
         config: Arc::new(config),
-        actor: Arc::new(Mutex::new(tx.clone())),
+        actor: tx.clone(),
         next_conn: Arc::new(AtomicU64::new(1)),
-        local,
+        relay_urls: relay_urls(local).into(),
+        stop: stop_rx,
+        _alive: alive_tx,
     };
     let app = Router::new().fallback(http::handle).with_state(shared);
-    tracing::info!(%local, "relay listening");
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Small frames go out at once (Node's http server sets noDelay too).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let (accepting_tx, accepting_rx) = oneshot::channel::<()>();
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
+        let _ = accepting_rx.await;
     });
-    let handle = tokio::spawn(async move { server.await });
-    let mut stop = stop_rx;
-    let _ = stop.changed().await;
-    tracing::info!("shutting down: closing connections");
+    let mut server = tokio::spawn(std::future::IntoFuture::into_future(server));
+    tracing::info!(%local, "relay listening");
+
+    let failed = tokio::select! {
+        () = shutdown => None,
+        r = &mut server => Some(match r {
+            Ok(Ok(())) => std::io::Error::other("the server stopped"),
+            Ok(Err(e)) => e,
+            Err(e) => std::io::Error::other(e.to_string()),
+        }),
+        _ = &mut core_ended => Some(std::io::Error::other("the relay core stopped")),
+    };
+    match &failed {
+        None => tracing::info!("shutting down: closing connections"),
+        Some(e) => tracing::error!(error = %e, "relay failed; closing connections"),
+    }
+    let deadline = Instant::now() + grace;
+    // Stop accepting (axum drops the listener), then close every socket with 1001.
+    let _ = accepting_tx.send(());
+    let _ = stop_tx.send(Some(deadline));
     let _ = tx.send(actor::Input::Shutdown);
-    // Open WebSockets keep axum's graceful shutdown waiting; bound it.
-    let _ = tokio::time::timeout(grace, handle).await;
+    drop(tx);
+    let drained =
+        tokio::time::timeout_at(deadline, async { while alive_rx.recv().await.is_some() {} })
+            .await
+            .is_ok();
+    if !drained {
+        tracing::warn!("shutdown grace elapsed; dropping the remaining connections");
+    }
+    server.abort();
     let _ = tokio::task::spawn_blocking(move || actor.join()).await;
-    Ok(())
+    tracing::info!("relay stopped");
+    failed.map_or(Ok(()), Err)
+}
+
+/// `relayUrls` of `/health`, as the deployed relay computes them: the bound host
+/// when it is shareable, else the machine's LAN IPv4 address (the deployed relay
+/// lists every non-internal IPv4 interface; std offers no interface list, so this
+/// takes the one the default route uses). Empty when there is none.
+fn relay_urls(local: SocketAddr) -> Vec<String> {
+    let ip = local.ip();
+    if !ip.is_unspecified() && !ip.is_loopback() {
+        return vec![format!("ws://{local}")];
+    }
+    lan_ipv4()
+        .map(|ip| vec![format!("ws://{ip}:{}", local.port())])
+        .unwrap_or_default()
+}
+
+/// A local, non-loopback IPv4 address of this machine, read from the kernel's
+/// table of local addresses (`/proc/net/fib_trie`, Linux). Nothing is sent
+/// anywhere to find it. `None` elsewhere or when there is none.
+fn lan_ipv4() -> Option<Ipv4Addr> {
+    let table = std::fs::read_to_string("/proc/net/fib_trie").ok()?;
+    local_addresses(&table)
+        .into_iter()
+        .find(|ip| !ip.is_loopback() && !ip.is_unspecified())
+}
+
+/// The `/32 host LOCAL` entries of a `fib_trie` listing: the machine's own addresses.
+fn local_addresses(table: &str) -> Vec<Ipv4Addr> {
+    let mut out = Vec::new();
+    let mut last: Option<Ipv4Addr> = None;
+    for line in table.lines() {
+        let t = line.trim();
+        if let Some(addr) = t.strip_prefix("|-- ") {
+            last = addr.parse().ok();
+        } else if t == "/32 host LOCAL" {
+            if let Some(ip) = last.take() {
+                if !out.contains(&ip) {
+                    out.push(ip);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shareable_bound_host_is_the_relay_url() {
+        let v6: SocketAddr = "[2001:db8::7]:8787".parse().unwrap();
+        assert_eq!(relay_urls(v6), vec!["ws://[2001:db8::7]:8787".to_string()]);
+        let v4: SocketAddr = "192.168.1.20:9000".parse().unwrap();
+        assert_eq!(relay_urls(v4), vec!["ws://192.168.1.20:9000".to_string()]);
+    }
+
+    #[test]
+    fn local_addresses_come_from_the_kernel_table() {
+        let table = "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 10.1.2.0\n        /24 link UNICAST\n     |-- 10.1.2.7\n        /32 host LOCAL\n     |-- 127.0.0.1\n        /32 host LOCAL\n     |-- 10.1.2.7\n        /32 host LOCAL\n";
+        let want: Vec<Ipv4Addr> = vec!["10.1.2.7".parse().unwrap(), "127.0.0.1".parse().unwrap()];
+        assert_eq!(local_addresses(table), want);
+    }
+
+    #[test]
+    fn loopback_and_unspecified_hosts_suggest_a_lan_address() {
+        for local in ["127.0.0.1:8787", "0.0.0.0:8787"] {
+            for url in relay_urls(local.parse().unwrap()) {
+                assert!(url.starts_with("ws://") && url.ends_with(":8787"), "{url}");
+                assert!(
+                    !url.contains("127.0.0.1") && !url.contains("0.0.0.0"),
+                    "{url}"
+                );
+            }
+        }
+    }
 }
