@@ -2,4 +2,22 @@
 # Runs every test of the project. Installs what it needs on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+step() { echo; echo "== $*"; }
+
+step "native tests"
 cargo test --all-targets
+
+step "setup (wasm target, wasm-bindgen-cli, chromium, node tools)"
+scripts/setup.sh
+
+step "build pkg/"
+scripts/build-pkg.sh
+
+step "wasm-bindgen-test: node and headless Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
+  cargo test --target wasm32-unknown-unknown --test wasm-node --test wasm-browser
+
+step "JS API on MockRelay (node --test) and smoke"
+node --test tests/js/
+node tests/js/smoke.mjs

@@ -7,7 +7,8 @@
 //! - [`validate`]: every validator, from raw input to verified types;
 //! - [`relay`]: the relay's rooms as a sans-IO state machine;
 //! - [`client`]: the client session state machine;
-//! - [`transport`]: the in-memory relay and a deterministic test network.
+//! - [`transport`]: the in-memory relay and a deterministic test network;
+//! - `wasm` (wasm32 only): the JS module, `SyncClient` and `MockRelay`.
 #![warn(missing_docs)]
 
 pub mod client;
@@ -19,6 +20,8 @@ pub mod server;
 pub mod settings;
 pub mod transport;
 pub mod validate;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Code, SyncError};
 pub use settings::{ClientSettings, RelaySettings};

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the npm package in pkg/: wasm in the `wasm-release` profile (release,
+# opt-level "z") -> wasm-bindgen (--target web) -> wasm-opt -Oz (npm's binaryen)
+# -> pkg/package.json from pkg.json; prints sizes.
+# Needs what scripts/setup.sh installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wasm_opt=node_modules/.bin/wasm-opt
+if [[ ! -x "$wasm_opt" ]]; then
+  echo "build-pkg: $wasm_opt is missing; run scripts/setup.sh (or npm ci)" >&2
+  exit 1
+fi
+
+cargo build --profile wasm-release --target wasm32-unknown-unknown --lib
+rm -rf pkg
+wasm-bindgen --target web --out-dir pkg --out-name online_sync \
+  target/wasm32-unknown-unknown/wasm-release/online_sync.wasm
+"$wasm_opt" -Oz --converge --strip-producers pkg/online_sync_bg.wasm -o pkg/online_sync_bg.wasm
+
+# pkg.json is the manifest; its version must be the crate's.
+node --input-type=module -e '
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+const manifest = JSON.parse(readFileSync("pkg.json", "utf8"));
+const crate = readFileSync("Cargo.toml", "utf8").match(/^version\s*=\s*"([^"]+)"/m)[1];
+if (manifest.version !== crate) {
+  console.error(`build-pkg: pkg.json version ${manifest.version} != Cargo.toml version ${crate}`);
+  process.exit(1);
+}
+const generated = existsSync("pkg/package.json")
+  ? JSON.parse(readFileSync("pkg/package.json", "utf8"))
+  : {};
+writeFileSync("pkg/package.json", JSON.stringify({ ...generated, ...manifest }, null, 2) + "\n");
+'
+
+size() { stat -c %s "$1"; }
+gz() { gzip -9c "$1" | wc -c; }
+wasm=pkg/online_sync_bg.wasm
+js=pkg/online_sync.js
+total=$(( $(gz "$wasm") + $(gz "$js") ))
+printf '%-28s %10s %10s\n' file raw gzip
+printf '%-28s %10d %10d\n' "$wasm" "$(size "$wasm")" "$(gz "$wasm")"
+printf '%-28s %10d %10d\n' "$js" "$(size "$js")" "$(gz "$js")"
+printf '%-28s %10s %10d\n' "wasm + js" "" "$total"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine (Rust, node/npm and apt only) lacks to build and
+# test the wasm module. Idempotent: each step is skipped when already done.
+# See /work/shared/TOOLCHAIN.md for why each tool is installed this way.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "setup: $*"; }
+
+# 1. The wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock
+#    (without --locked: a locked dependency is missing on the registry mirror).
+want=$(cargo pkgid wasm-bindgen | sed 's/.*[@#]//')
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [[ "$have" != "$want" ]]; then
+  log "installing wasm-bindgen-cli $want (found: ${have:-none})"
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+# 3. Chromium and its driver, for the browser tests (Debian's; no browser download).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: chromium is missing and this is not root; install chromium chromium-driver" >&2
+    exit 1
+  fi
+  log "installing chromium and chromium-driver"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+
+# 4. Node tools of package.json: wasm-opt (binaryen), playwright-core, typescript.
+if ! npm ls --silent >/dev/null 2>&1; then
+  log "installing node tools"
+  if [[ -f package-lock.json ]]; then npm ci; else npm install; fi
+fi
+log "ok (wasm-bindgen $want, $(chromium --version 2>/dev/null | head -1), wasm-opt $(node_modules/.bin/wasm-opt --version))"

@@ -1,0 +1,61 @@
+//! The transport seen from one client: a [`Link`] opens, sends and closes, and
+//! reports back through a [`Sink`], always asynchronously.
+//!
+//! Two links exist today: [`crate::wasm::mock`]'s in-memory link to a `MockRelay`,
+//! and [`Unavailable`], which stands in for the WebSocket transport until it lands
+//! (every connection attempt fails at once with `transport-unavailable`). A new
+//! transport implements [`Link`] and nothing else changes.
+
+use super::driver::{self, Shared};
+use std::rc::Weak;
+
+/// What a link reports to its client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkEvent {
+    /// The connection asked for by [`Link::open`] is up.
+    Opened,
+    /// The connection asked for by [`Link::open`] could not be made.
+    OpenFailed,
+    /// A text frame from the relay.
+    Frame(String),
+    /// The open connection was closed by the other side.
+    Closed,
+}
+
+/// Where a link delivers its events: the client, if it still exists.
+#[derive(Clone)]
+pub(crate) struct Sink(pub(crate) Weak<Shared>);
+
+impl Sink {
+    /// Feeds one event to the client core and pumps its outputs. Must be called
+    /// from a task of the link's own (a microtask, an event handler), never from
+    /// inside a [`Link`] method.
+    pub(crate) fn deliver(&self, event: LinkEvent) {
+        if let Some(shared) = self.0.upgrade() {
+            driver::on_link_event(&shared, event);
+        }
+    }
+}
+
+/// One client's connection to a relay.
+pub(crate) trait Link {
+    /// Opens the connection; the outcome arrives later as `Opened` or `OpenFailed`.
+    fn open(&mut self, sink: Sink, now: u64);
+    /// Sends one frame on the open connection (dropped when there is none).
+    fn send(&mut self, frame: String, now: u64);
+    /// Closes the connection, if any; no event follows.
+    fn close(&mut self, now: u64);
+}
+
+/// The link of a client with no usable transport: every open fails.
+pub(crate) struct Unavailable;
+
+impl Link for Unavailable {
+    fn open(&mut self, sink: Sink, _now: u64) {
+        super::env::later(move || sink.deliver(LinkEvent::OpenFailed));
+    }
+
+    fn send(&mut self, _frame: String, _now: u64) {}
+
+    fn close(&mut self, _now: u64) {}
+}
