@@ -43,7 +43,10 @@ fn start_relay() -> Relay {
         .spawn()
         .expect("relay binary");
     // Owned at once, so a failed start still kills and reaps the child.
-    let relay = Relay { child, url: format!("ws://127.0.0.1:{port}") };
+    let relay = Relay {
+        child,
+        url: format!("ws://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return relay;

@@ -160,8 +160,6 @@ relay_settings! {
     upload_lock_stale_ms: u64 = 300_000, env "UPLOAD_LOCK_STALE_MS", min 1_000;
     /// Participant display name length, UTF-16 units.
     max_display_name: usize = 32, env "MAX_DISPLAY_NAME", min 8;
-    /// How long a host's room outlives its connection, ms (0: closes at once, as deployed).
-    host_grace_ms: u64 = 0, env "HOST_GRACE_MS", min 0;
     /// scrypt cost as log2(N) for room passwords (14: N=16384, as deployed).
     password_hash_log_n: u8 = 14, env "PASSWORD_HASH_LOG_N", min 1;
 }

@@ -71,8 +71,16 @@ fn confirm_local_copy_validates_explicitly() {
         .unwrap();
     s.settle();
     assert!(gate(&s, 1).0);
-    s.with(1, |c| c.confirm_local_copy());
+    let now = s.now();
+    s.with(1, |c| c.confirm_local_copy(now));
     assert!(!gate(&s, 1).0);
+    s.settle();
+    let states = &s.client(0).state().participant_sync_states;
+    assert_eq!(
+        states.get("guest-1").map(String::as_str),
+        Some("ready"),
+        "the host sees the participant ready"
+    );
 }
 
 #[test]

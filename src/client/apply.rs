@@ -36,6 +36,7 @@ impl ClientCore {
             total_bytes: m.total_bytes,
             updated_at: m.updated_at,
             uploaded_by: m.uploaded_by.clone(),
+            upload_in_progress: m.upload_in_progress,
         });
         if let Some(st) = &snap.session_state {
             if s.shared_session_state.is_none()

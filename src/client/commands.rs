@@ -324,11 +324,14 @@ impl ClientCore {
         });
     }
 
-    /// Validates the current pack and media as the local copy: clears the start gate.
-    pub fn confirm_local_copy(&mut self) {
-        if self.state.role == Role::Participant {
+    /// Validates the current pack and media as the local copy: clears the start gate
+    /// and tells the room this participant is `ready`.
+    pub fn confirm_local_copy(&mut self, now: u64) {
+        if self.state.role == Role::Participant && self.state.status == Status::Joined {
             self.gate.validated = self.state.start_gate.fingerprint.clone();
             self.refresh_gate();
+            let p = json!({"sessionCode": self.state.session_code, "syncState": "ready"});
+            self.request(Action::UpdateParticipantState, p, Purpose::Silent, now);
         }
     }
 

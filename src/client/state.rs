@@ -44,6 +44,8 @@ pub struct MediaSummary {
     pub updated_at: u64,
     /// Who changed it.
     pub uploaded_by: Option<String>,
+    /// The host holds the upload lock: participants' media reads wait until it is released.
+    pub upload_in_progress: bool,
 }
 
 /// Where a media download stands.

@@ -260,6 +260,7 @@ impl SyncClient {
     /// Validates the current pack and media as the local copy (clears the start gate).
     #[wasm_bindgen(js_name = confirmLocalCopy)]
     pub fn confirm_local_copy(&self) {
-        self.shared.apply(ClientCore::confirm_local_copy);
+        let now = super::env::now();
+        self.shared.apply(|core| core.confirm_local_copy(now));
     }
 }

@@ -206,7 +206,6 @@ export interface MockRelayOptions {
   joinAttemptsWindowMs?: number;
   uploadLockStaleMs?: number;
   maxDisplayName?: number;
-  hostGraceMs?: number;
   /** scrypt cost of room passwords as log2(N); default 14. Lower it only in tests. */
   passwordHashLogN?: number;
 }

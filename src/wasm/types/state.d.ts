@@ -106,6 +106,8 @@ export interface SessionMediaMeta {
   /** Last media change, relay ms (0 when never). */
   updatedAt: number;
   uploadedBy: string | null;
+  /** The host holds the upload lock: media reads wait until it is released. */
+  uploadInProgress: boolean;
 }
 
 /** Media download progress; changes at least once per file. */
