@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job: builds the wasm module and runs the relay serving the demo page.
+# Open the printed URL in two browser tabs: host in one, join from the other.
+# Installs what a fresh machine lacks (no browser needed). PORT/--port as the relay.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SKIP_BROWSER=1 scripts/setup.sh
+scripts/build-pkg.sh
+rm -rf www/pkg
+cp -r pkg www/pkg
+cargo build --release --bin online-sync-relay
+port=${POSECHRONO_SYNC_RELAY_PORT:-${PORT:-8787}}
+echo
+echo "Demo page: http://127.0.0.1:${port}/  (open it in two tabs; ?relay=mock for a single-tab demo)"
+echo "Stop with Ctrl-C."
+exec target/release/online-sync-relay --port "$port" --static-dir www "$@"
