@@ -5,8 +5,13 @@ cd "$(dirname "$0")/.."
 
 step() { echo; echo "== $*"; }
 
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets --quiet -- -D warnings
+
 step "native tests"
-cargo test --all-targets
+cargo test
+cargo check --benches --quiet
 
 step "setup (wasm target, wasm-bindgen-cli, chromium, node tools)"
 scripts/setup.sh
