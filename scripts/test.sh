@@ -26,3 +26,10 @@ CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
 step "JS API on MockRelay (node --test) and smoke"
 node --test tests/js/
 node tests/js/smoke.mjs
+
+step "WebSocket transport in headless Chromium against the relay binary (node --test tests/browser/)"
+# RELAY_BIN overrides the relay the tests start (default target/debug/online-sync-relay).
+if [[ -z "${RELAY_BIN:-}" ]]; then
+  cargo build --bin online-sync-relay
+fi
+node --test tests/browser/

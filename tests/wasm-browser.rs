@@ -1,11 +1,13 @@
 //! The JS binding through wasm in headless Chromium (wasm-bindgen-test with
-//! chromedriver); the scenarios of `wasm-node.rs`, plus a browser-only check that
-//! downloaded media decode as images.
+//! chromedriver); the scenarios of `wasm-node.rs`, plus browser-only checks: that
+//! downloaded media decode as images, and the failure paths of the WebSocket
+//! transport (its session paths run against the relay binary in `tests/browser`).
 #![cfg(target_arch = "wasm32")]
 
 mod wasm_support;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use online_sync::wasm::SyncClient;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -67,5 +69,62 @@ async fn downloaded_media_decode_as_images() {
         assert_eq!(text(&file, "mime"), mime);
         let bytes = Uint8Array::new(&at(&file, "bytes")).to_vec();
         assert_eq!(decoded_width(&bytes, mime).await, 1.0, "{identity}");
+    }
+}
+
+/// Nobody listens: the WebSocket transport rejects on the refusal, long before
+/// the request timeout, and leaves the client idle with `lastError`.
+#[wasm_bindgen_test]
+async fn websocket_refused_fails_fast() {
+    // Port 2 is closed here and not on Chromium's list of blocked ports.
+    let ws = SyncClient::websocket(
+        JsValue::from_str("ws://127.0.0.1:2"),
+        js(r#"{"requestTimeoutMs": 5000}"#),
+    )
+    .expect("a ws:// url");
+    let start = js_sys::Date::now();
+    assert_eq!(
+        code(ws.host_session(JsValue::UNDEFINED)).await,
+        "transport-unavailable"
+    );
+    assert_eq!(
+        code(ws.join_session(js(r#"{"sessionCode": "ABCD-EFGH"}"#))).await,
+        "transport-unavailable"
+    );
+    let took = js_sys::Date::now() - start;
+    assert!(
+        took < 2500.0,
+        "failed on the refusal, not the timeout: {took} ms"
+    );
+    let state = ws.get_state();
+    assert_eq!(text(&state, "status"), "idle");
+    assert_eq!(text(&state, "lastError"), "transport-unavailable");
+
+    // free() while connecting: the pending call rejects, and the socket's late
+    // events find nothing to call.
+    let ws = SyncClient::websocket(JsValue::from_str("ws://127.0.0.1:2"), JsValue::UNDEFINED)
+        .expect("a ws:// url");
+    let pending = ws.host_session(JsValue::UNDEFINED);
+    drop(ws);
+    assert_eq!(code(pending).await, "transport-unavailable");
+    sleep(50).await;
+}
+
+/// A URL that is not `ws://` or `wss://` with a host throws `invalid-argument`.
+#[wasm_bindgen_test]
+fn websocket_url_checked_up_front() {
+    for url in [
+        "http://127.0.0.1:8787",
+        "ws://",
+        "127.0.0.1:8787",
+        "ws://h:1/#x",
+        "",
+    ] {
+        let thrown =
+            SyncClient::websocket(JsValue::from_str(url), JsValue::UNDEFINED).expect_err(url);
+        assert_eq!(text(&thrown, "code"), "invalid-argument", "{url}");
+    }
+    for url in ["wss://relay.example/sync", "WS://127.0.0.1:8787/any?path"] {
+        SyncClient::websocket(JsValue::from_str(url), JsValue::UNDEFINED).expect(url);
     }
 }

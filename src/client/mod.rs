@@ -159,8 +159,8 @@ pub struct ClientCore {
     settings: ClientSettings,
     state: ClientState,
     link: Link,
-    /// Frames waiting for the connection to open.
-    queued: Vec<String>,
+    /// Frames waiting for the connection to open, with their request ids.
+    queued: Vec<(String, String)>,
     pending: BTreeMap<String, Pending>,
     next_id: u64,
     out: VecDeque<ClientOutput>,
@@ -252,8 +252,11 @@ impl ClientCore {
         if self.reconnect.take().is_some() {
             self.resume(now);
         }
-        for frame in std::mem::take(&mut self.queued) {
-            self.out.push_back(ClientOutput::Send(frame));
+        // A request that timed out while waiting was already answered: never send it.
+        for (id, frame) in std::mem::take(&mut self.queued) {
+            if self.pending.contains_key(&id) {
+                self.out.push_back(ClientOutput::Send(frame));
+            }
         }
     }
 
@@ -308,6 +311,7 @@ impl ClientCore {
             }
         }
         self.download_tick(now);
+        self.release_idle_link();
     }
 
     /// One frame from the relay. Anything malformed or unknown is ignored.
@@ -324,6 +328,17 @@ impl ClientCore {
             Some(ServerFrame::Event(raw)) => self.on_event(raw.get(), now),
             None => {}
         }
+        self.release_idle_link();
+    }
+
+    /// Out of session with nothing in flight: closes the connection, so an idle
+    /// client holds no socket on the relay. The next command reconnects.
+    fn release_idle_link(&mut self) {
+        let idle = self.state.status == Status::Idle && self.pending.is_empty() && self.download.is_none();
+        if idle && self.link == Link::Up && self.reconnect.is_none() {
+            self.link = Link::Down;
+            self.out.push_back(ClientOutput::Disconnect);
+        }
     }
 
     /// Sends a request (or queues it until the connection opens, asking for one).
@@ -332,12 +347,12 @@ impl ClientCore {
         self.next_id += 1;
         let frame = request_frame(&id, action, &payload);
         let deadline = now + self.settings.request_timeout_ms;
-        self.pending.insert(id, Pending { purpose, deadline });
+        self.pending.insert(id.clone(), Pending { purpose, deadline });
         match self.link {
             Link::Up => self.out.push_back(ClientOutput::Send(frame)),
-            Link::Connecting => self.queued.push(frame),
+            Link::Connecting => self.queued.push((id, frame)),
             Link::Down => {
-                self.queued.push(frame);
+                self.queued.push((id, frame));
                 if self.reconnect.is_none() {
                     self.link = Link::Connecting;
                     self.out.push_back(ClientOutput::Connect);

@@ -5,10 +5,12 @@
 use super::driver::Shared;
 use super::env;
 use super::interop;
-use super::link::{Link, Unavailable};
+use super::link::Link;
 use super::mock::MockRelay;
+use super::websocket::{self, WebSocketLink};
 use crate::client::{ClientCore, OpId};
-use crate::error::SyncError;
+use crate::error::{Code, SyncError};
+use crate::settings::ClientSettings;
 use js_sys::{Function, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -47,9 +49,14 @@ fn thrown(e: SyncError) -> JsValue {
 }
 
 impl SyncClient {
-    fn create(options: &JsValue, link: Box<dyn Link>) -> Result<SyncClient, JsValue> {
+    /// A client with these options, on the link `link(settings in force)` makes.
+    fn create(
+        options: &JsValue,
+        link: impl FnOnce(&ClientSettings) -> Box<dyn Link>,
+    ) -> Result<SyncClient, JsValue> {
         let (client_id, settings) = interop::client_options(options).map_err(thrown)?;
         let core = ClientCore::new(client_id, settings, env::random::<16>()?);
+        let link = link(core.settings());
         Ok(SyncClient {
             shared: Shared::new(core, link),
         })
@@ -77,18 +84,25 @@ impl SyncClient {
     /// # Errors
     /// `invalid-argument` for unknown options or options of the wrong type.
     pub fn mock(relay: &MockRelay, options: JsValue) -> Result<SyncClient, JsValue> {
-        SyncClient::create(&options, relay.link())
+        SyncClient::create(&options, |_| relay.link())
     }
 
-    /// A client of the WebSocket relay at `url`. Options: `{clientId?, requestTimeoutMs?}`.
-    /// This build has no WebSocket transport yet: every call that needs the relay
-    /// rejects with `transport-unavailable` at once.
+    /// A client of the WebSocket relay at `url` (`ws://` or `wss://`). Options:
+    /// `{clientId?, requestTimeoutMs?}`. It connects on the first call that needs
+    /// the relay and reconnects after a drop; a connect that fails, or does not
+    /// open within `requestTimeoutMs`, rejects the waiting calls with
+    /// `transport-unavailable` (so does every call where the host has no
+    /// `WebSocket`, as in Node.js 20).
     ///
     /// # Errors
-    /// `invalid-argument` when `url` is not a string or the options are wrong.
+    /// `invalid-argument` when `url` is not a `ws://` or `wss://` URL with a host
+    /// (a fragment is refused too), or the options are wrong.
     pub fn websocket(url: JsValue, options: JsValue) -> Result<SyncClient, JsValue> {
-        interop::string(&url).map_err(thrown)?;
-        SyncClient::create(&options, Box::new(Unavailable))
+        let url = interop::string(&url).map_err(thrown)?;
+        let url = websocket::relay_url(&url).ok_or_else(|| thrown(Code::InvalidArgument.into()))?;
+        SyncClient::create(&options, |settings| {
+            Box::new(WebSocketLink::new(url, settings.request_timeout_ms))
+        })
     }
 
     /// Calls `callback(state)` at once, then after every change; returns the

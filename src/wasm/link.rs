@@ -1,10 +1,11 @@
 //! The transport seen from one client: a [`Link`] opens, sends and closes, and
 //! reports back through a [`Sink`], always asynchronously.
 //!
-//! Two links exist today: [`crate::wasm::mock`]'s in-memory link to a `MockRelay`,
-//! and [`Unavailable`], which stands in for the WebSocket transport until it lands
-//! (every connection attempt fails at once with `transport-unavailable`). A new
-//! transport implements [`Link`] and nothing else changes.
+//! The links: [`crate::wasm::mock`]'s in-memory link to a `MockRelay`,
+//! `websocket`'s link to a relay over WebSocket, and [`Unavailable`], the link
+//! of a freed client (every connection attempt fails with
+//! `transport-unavailable`). A new transport implements [`Link`] and nothing
+//! else changes.
 
 use super::driver::{self, Shared};
 use std::rc::Weak;
@@ -47,7 +48,7 @@ pub(crate) trait Link {
     fn close(&mut self, now: u64);
 }
 
-/// The link of a client with no usable transport: every open fails.
+/// The link of a client with no usable transport (a freed one): every open fails.
 pub(crate) struct Unavailable;
 
 impl Link for Unavailable {

@@ -15,8 +15,8 @@
 //! - [`client`]: the `SyncClient` class, one method per core command;
 //! - `interop`: every JS <-> Rust conversion, and the `invalid-argument` checks;
 //! - `driver`: pending promises, subscribers, the timer, the pump;
-//! - `link`: the transport seen by a client (a trait), with the stand-in for
-//!   the WebSocket transport;
+//! - `link`: the transport seen by a client (a trait);
+//! - `websocket`: the WebSocket transport (gloo-net) of `SyncClient.websocket`;
 //! - [`mock`]: `MockRelay`, the relay core in the page;
 //! - `env`: clock, randomness, timers and console of the JS host;
 //! - `types/*.d.ts`: the hand-written TypeScript declarations, emitted into
@@ -38,6 +38,7 @@ mod env;
 mod interop;
 mod link;
 pub mod mock;
+mod websocket;
 
 pub use client::SyncClient;
 pub use mock::MockRelay;

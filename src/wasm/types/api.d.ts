@@ -231,7 +231,13 @@ export class SyncClient {
   private constructor();
   /** A client of an in-memory relay. Throws `invalid-argument` for bad options. */
   static mock(relay: MockRelay, options?: ClientOptions): SyncClient;
-  /** A client of the WebSocket relay at `url` (this build: calls reject with `transport-unavailable`). */
+  /**
+   * A client of the relay at `url` (`ws://` or `wss://`; anything else throws `invalid-argument`),
+   * over the host's `WebSocket`. It connects on the first call that needs the relay and reconnects
+   * after a drop; a refused or stalled connect, a close before the reply or no reply within
+   * `requestTimeoutMs` rejects with `transport-unavailable` (as does every call where the host
+   * has no `WebSocket`, e.g. Node.js 20).
+   */
   static websocket(url: string, options?: ClientOptions): SyncClient;
   /** Calls `callback` at once, then after every change; returns the unsubscribe function. */
   subscribe(callback: (state: SyncState) => void): () => void;
