@@ -27,6 +27,13 @@ step "JS API on MockRelay (node --test) and smoke"
 node --test tests/js/
 node tests/js/smoke.mjs
 
+step "end-to-end: the demo page over the real relay in headless Chromium (node --test tests/e2e/)"
+# The relay binary the test starts (RELAY_BIN overrides); cargo only rebuilds what changed.
+if [[ -z "${RELAY_BIN:-}" ]]; then
+  cargo build --bin online-sync-relay
+fi
+node --test tests/e2e/
+
 step "WebSocket transport in headless Chromium against the relay binary (node --test tests/browser/)"
 # RELAY_BIN overrides the relay the tests start (default target/debug/online-sync-relay).
 if [[ -z "${RELAY_BIN:-}" ]]; then
