@@ -27,6 +27,18 @@ step "JS API on MockRelay (node --test) and smoke"
 node --test tests/js/
 node tests/js/smoke.mjs
 
+step "the same JS scenarios over WebSocket against the relay binary (TRANSPORT=websocket node --test tests/js/)"
+# RELAY_BIN overrides the relay the tests start (default target/debug/online-sync-relay).
+if [[ -z "${RELAY_BIN:-}" ]]; then
+  cargo build --bin online-sync-relay
+fi
+# Node 22+ has a global WebSocket; node 20 needs the flag.
+if (( $(node -p 'process.versions.node.split(".")[0]') < 22 )); then
+  TRANSPORT=websocket node --experimental-websocket --test tests/js/
+else
+  TRANSPORT=websocket node --test tests/js/
+fi
+
 step "end-to-end: the demo page over the real relay in headless Chromium (node --test tests/e2e/)"
 # The relay binary the test starts (RELAY_BIN overrides); cargo only rebuilds what changed.
 if [[ -z "${RELAY_BIN:-}" ]]; then

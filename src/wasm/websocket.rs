@@ -19,8 +19,16 @@
 //!   up (`OpenFailed`), so neither a call nor a reconnect waits on a socket that
 //!   hangs in `CONNECTING`.
 //!
-//! Where the host has no `WebSocket` (Node.js 20), opening fails with
-//! `OpenFailed`: calls reject with `transport-unavailable`.
+//! Where the host has no `WebSocket` (Node.js 20 without its flag), opening
+//! fails with `OpenFailed`: calls reject with `transport-unavailable`. An `error`
+//! before the socket opens is a failed connect too: Node.js 20 fires `error` for a
+//! refused connection and never `close`.
+//!
+//! gloo-net removes its `close` listener on drop by dispatching a synthetic
+//! `CloseEvent`; hosts that have `WebSocket` but no `CloseEvent` constructor
+//! (Node.js 22) cannot build one, so the listener would outlive its closure and
+//! the socket's real close would call freed memory. [`ensure_close_event`] gives
+//! such hosts a minimal `CloseEvent` once; browsers and webviews have their own.
 
 use super::env::{self, Timer};
 use super::link::{Link, LinkEvent, Sink};
@@ -34,6 +42,24 @@ use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(inline_js = "export function ensure_close_event() {
+  if (typeof globalThis.CloseEvent !== 'function' && typeof globalThis.Event === 'function') {
+    globalThis.CloseEvent = class CloseEvent extends Event {
+      constructor(type, init = {}) {
+        super(type, init);
+        this.code = init.code ?? 0;
+        this.reason = init.reason ?? '';
+        this.wasClean = init.wasClean ?? false;
+      }
+    };
+  }
+}")]
+extern "C" {
+    /// Defines a minimal global `CloseEvent` where the host lacks one (see the module doc).
+    fn ensure_close_event();
+}
 
 /// `url` if it is an absolute `ws://` or `wss://` URL with a host and no fragment.
 pub(crate) fn relay_url(url: &str) -> Option<String> {
@@ -85,6 +111,7 @@ impl WebSocketLink {
 impl Link for WebSocketLink {
     fn open(&mut self, sink: Sink, now: u64) {
         self.close(now);
+        ensure_close_event();
         match WebSocket::open(&self.url) {
             Ok(ws) => {
                 let conn = Rc::new(Conn::default());
@@ -169,6 +196,11 @@ fn next_event(
 ) -> Poll<LinkEvent> {
     if !*open {
         if conn.timed_out.get() {
+            return Poll::Ready(LinkEvent::OpenFailed);
+        }
+        // An error (or the end of the stream) before open is a failed connect.
+        // Nothing else can arrive before open.
+        if let Poll::Ready(None | Some(Err(_))) = Pin::new(&mut *ws).poll_next(cx) {
             return Poll::Ready(LinkEvent::OpenFailed);
         }
         // Ready once the socket left CONNECTING: opened, or failed.

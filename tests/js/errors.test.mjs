@@ -1,35 +1,40 @@
 // Every contract error code the JS API can produce, and invalid-argument for bad
-// JS arguments: each rejects with an Error whose `code` is the code.
+// JS arguments: each rejects with an Error whose `code` is the code. On MockRelay,
+// or on the relay binary over WebSocket with TRANSPORT=websocket.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
-  client, JPEG, load, MockRelay, pack, PNG, rejectsWith, relay, session, SyncClient, throwsWith, until,
+  client, connect, connectionCount, connectNowhere, JPEG, load, MockRelay, mockOnly, pack, PNG,
+  rejectsWith, relay, session, SyncClient, throwsWith, until, WEBSOCKET,
 } from "./helpers.mjs";
 
 before(load);
 
 describe("contract error codes", () => {
   it("missing-session-code, before any transport call", async () => {
-    const r = relay();
+    const r = await relay({}, { fresh: true });
     const c = client(r, "guest");
+    const seen = [];
+    c.subscribe((s) => seen.push(s.status));
     await rejectsWith(c.joinSession({ password: "x" }), "missing-session-code");
     await rejectsWith(c.joinSession({ sessionCode: "   " }), "missing-session-code");
     assert.equal(c.getState().status, "idle");
     assert.equal(c.getState().lastError, "missing-session-code");
-    assert.equal(r.connectionCount(), 0);
+    assert.equal(await connectionCount(r), 0);
     await rejectsWith(c.joinSession({ sessionCode: "ABC" }), "invalid-session-code");
-    assert.equal(r.connectionCount(), 0);
+    assert.equal(await connectionCount(r), 0);
+    assert.ok(!seen.includes("connecting"), `never connecting: ${seen}`);
   });
 
   it("session-not-found", async () => {
-    const c = client(relay(), "guest");
+    const c = client(await relay(), "guest");
     await rejectsWith(c.joinSession({ sessionCode: "ZZZZ-9999" }), "session-not-found");
     assert.equal(c.getState().status, "idle");
     assert.equal(c.getState().lastError, "session-not-found");
   });
 
   it("invalid-password", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const { sessionCode } = await host.hostSession({ password: "secret" });
     await rejectsWith(client(r, "g").joinSession({ sessionCode, password: "wrong" }), "invalid-password");
@@ -39,33 +44,41 @@ describe("contract error codes", () => {
   });
 
   it("session-already-exists", async () => {
-    const r = relay();
+    const r = await relay();
     await client(r, "a").hostSession({ sessionCode: "SAME-CODE" });
     await rejectsWith(client(r, "b").hostSession({ sessionCode: "same-code" }), "session-already-exists");
   });
 
-  it("transport-unavailable: no transport, or a freed client", async () => {
+  it("transport-unavailable: no transport or no relay, a freed client, a full relay", async () => {
     const ws = SyncClient.websocket("ws://127.0.0.1:9", { requestTimeoutMs: 1000 });
     const started = Date.now();
     await rejectsWith(ws.hostSession({}), "transport-unavailable");
     await rejectsWith(ws.joinSession({ sessionCode: "ABCD-EFGH" }), "transport-unavailable");
-    assert.ok(Date.now() - started < 500, "fails fast, never hangs");
+    assert.ok(Date.now() - started < 2 * 1000 + 500, "never hangs: each call ends within its request timeout");
     ws.free();
 
-    const c = client(relay(), "c");
+    const c = client(await relay(), "c");
     const pending = c.hostSession({});
     c.free();
     await rejectsWith(pending, "transport-unavailable");
 
-    const full = relay({ maxConnections: 1 });
+    const full = await relay({ maxConnections: 1 });
     await client(full, "host").hostSession({});
     const refused = client(full, "late");
     await rejectsWith(refused.hostSession({}), "transport-unavailable");
     assert.equal(refused.getState().lastError, "transport-unavailable");
   });
 
+  it("transport-unavailable: no transport or a refused connect fails at once, not at the request timeout", async () => {
+    const ws = connectNowhere({ requestTimeoutMs: 1000 });
+    const started = Date.now();
+    await rejectsWith(ws.hostSession({}), "transport-unavailable");
+    await rejectsWith(ws.joinSession({ sessionCode: "ABCD-EFGH" }), "transport-unavailable");
+    assert.ok(Date.now() - started < 500, `fails fast: ${Date.now() - started} ms`);
+  });
+
   it("forbidden-not-host", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -81,7 +94,7 @@ describe("contract error codes", () => {
   });
 
   it("invalid-session-pack", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     await host.hostSession({});
     await rejectsWith(host.publishSessionPack({ schema: "other", version: 1 }), "invalid-session-pack");
@@ -91,7 +104,7 @@ describe("contract error codes", () => {
   });
 
   it("session-pack-too-large: over the relay's limit, and over the client's", async () => {
-    const r = relay({ maxSessionPackBytes: 1024 });
+    const r = await relay({ maxSessionPackBytes: 1024 });
     const host = client(r, "host");
     await host.hostSession({});
     const keys = Array.from({ length: 80 }, (_, i) => `key:${i}`);
@@ -99,14 +112,14 @@ describe("contract error codes", () => {
     assert.ok(JSON.stringify(big).length > 1024);
     await rejectsWith(host.publishSessionPack(big), "session-pack-too-large");
 
-    const host2 = client(relay(), "host");
+    const host2 = client(await relay(), "host");
     await host2.hostSession({});
     const huge = { ...pack(), padding: "x".repeat(16 * 1024 * 1024) };
     await rejectsWith(host2.publishSessionPack(huge), "session-pack-too-large");
   });
 
   it("session-pack-not-found", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -114,7 +127,7 @@ describe("contract error codes", () => {
   });
 
   it("invalid-session-media", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     await host.hostSession({});
     const file = { identity: "k:a", name: "a.png", ext: "png", bytes: PNG };
@@ -123,13 +136,13 @@ describe("contract error codes", () => {
   });
 
   it("session-media-too-large: over the relay's limit, and over the client's", async () => {
-    const r = relay({ maxSessionMediaFileBytes: 32 });
+    const r = await relay({ maxSessionMediaFileBytes: 32 });
     const host = client(r, "host");
     await host.hostSession({});
     const file = { identity: "k:a", name: "a.png", ext: "png", bytes: PNG };
     await rejectsWith(host.publishSessionMediaFile(file), "session-media-too-large");
 
-    const host2 = client(relay(), "host");
+    const host2 = client(await relay(), "host");
     await host2.hostSession({});
     const big = new Uint8Array(2 * 1024 * 1024 + 1);
     big.set(PNG);
@@ -137,7 +150,7 @@ describe("contract error codes", () => {
   });
 
   it("session-media-not-found (a session without media; the manifest and download treat it as none)", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -151,7 +164,7 @@ describe("contract error codes", () => {
   });
 
   it("session-media-file-not-found", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -160,7 +173,7 @@ describe("contract error codes", () => {
   });
 
   it("session-media-unsupported-type", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     await host.hostSession({});
     const file = { identity: "k:a", name: "a.gif", ext: "gif", bytes: PNG };
@@ -172,7 +185,7 @@ describe("contract error codes", () => {
   });
 
   it("not-joined for session calls outside a session", async () => {
-    const c = client(relay(), "c");
+    const c = client(await relay(), "c");
     await rejectsWith(c.fetchSessionPack(), "not-joined");
     await rejectsWith(c.publishSessionState({ isPlaying: true }), "not-joined");
     await rejectsWith(c.downloadSessionMedia({}), "not-joined");
@@ -181,7 +194,7 @@ describe("contract error codes", () => {
 
 describe("invalid-argument", () => {
   it("rejects calls whose JS arguments have the wrong type", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -218,21 +231,26 @@ describe("invalid-argument", () => {
     assert.equal(guest.getState().status, "joined");
   });
 
-  it("throws from constructors and subscribe", () => {
-    const r = relay();
+  it("MockRelay's constructor throws on unknown options and wrong types", mockOnly(
+    "MockRelay's own options; the relay binary takes POSECHRONO_SYNC_* env vars",
+  ), () => {
     throwsWith(() => new MockRelay({ maxSessionPackByte: 1 }), "invalid-argument");
     throwsWith(() => new MockRelay({ maxParticipants: "8" }), "invalid-argument");
     throwsWith(() => new MockRelay({ maxParticipants: -1 }), "invalid-argument");
     throwsWith(() => new MockRelay(7), "invalid-argument");
-    throwsWith(() => SyncClient.mock(r, { clientID: "x" }), "invalid-argument");
-    throwsWith(() => SyncClient.mock(r, { requestTimeoutMs: "fast" }), "invalid-argument");
+  });
+
+  it("throws from client constructors and subscribe", async () => {
+    const r = await relay();
+    throwsWith(() => connect(r, { clientID: "x" }), "invalid-argument");
+    throwsWith(() => connect(r, { requestTimeoutMs: "fast" }), "invalid-argument");
     throwsWith(() => SyncClient.websocket(), "invalid-argument");
     throwsWith(() => SyncClient.websocket(new URL("ws://127.0.0.1:9")), "invalid-argument");
     throwsWith(() => client(r, "c").subscribe("not a function"), "invalid-argument");
   });
 
   it("a throwing getter is a bad argument, not a crash", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const evil = {
       get sessionName() {

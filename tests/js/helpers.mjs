@@ -1,11 +1,46 @@
 // Shared helpers of the node --test suites: load the built module, real image
-// bytes, a valid pack, and waiting on state.
+// bytes, a valid pack, relays and clients, and waiting on state.
+//
+// One scenario suite, two transports, chosen by the `TRANSPORT` env var:
+// - `mock` (default): each `relay(options)` is a `MockRelay`, clients are
+//   `SyncClient.mock(relay, ...)`.
+// - `websocket`: each distinct options set is one relay binary (started on
+//   127.0.0.1 with the options as `POSECHRONO_SYNC_*` env vars; see
+//   tests/browser/helpers.mjs), clients are `SyncClient.websocket(url, ...)` over
+//   node's global `WebSocket` (`node --experimental-websocket` before node 22).
+// Tests go through `relay`, `client`/`connect`, `connectionCount` and
+// `assertRoomClosed`, so they do not know which transport they run on.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { after, afterEach } from "node:test";
 import init, { MockRelay, SyncClient } from "../../pkg/online_sync.js";
 
 export { MockRelay, SyncClient };
+
+/** `mock` or `websocket` (env `TRANSPORT`). */
+export const TRANSPORT = process.env.TRANSPORT || "mock";
+assert.ok(["mock", "websocket"].includes(TRANSPORT), `TRANSPORT=${TRANSPORT}: expected mock or websocket`);
+/** Whether the clients talk to relay binaries over real sockets. */
+export const WEBSOCKET = TRANSPORT === "websocket";
+if (WEBSOCKET) {
+  assert.equal(
+    typeof globalThis.WebSocket,
+    "function",
+    "TRANSPORT=websocket needs a global WebSocket: run node with --experimental-websocket (node < 22)",
+  );
+}
+
+/**
+ * Test options that skip a test under `TRANSPORT=websocket`, for the few tests of
+ * MockRelay itself or of nothing transport-related: `it(name, mockOnly(why), fn)`.
+ */
+export function mockOnly(reason) {
+  return { skip: WEBSOCKET ? `mock-only: ${reason}` : false };
+}
+
+/** How long `until` and `eventually` wait by default, ms (real sockets are slower). */
+export const WAIT_MS = WEBSOCKET ? 5000 : 2000;
 
 /** Instantiates the wasm module once per test file (`--target web` init with bytes). */
 export async function load() {
@@ -69,27 +104,159 @@ export function pack(identities = [], extra = {}) {
   };
 }
 
-/** A relay whose password hash is cheap (tests only). */
-export function relay(options = {}) {
-  return new MockRelay({ passwordHashLogN: 4, ...options });
+/** MockRelay options as the relay binary's env: `maxSessionPackBytes` -> `POSECHRONO_SYNC_MAX_SESSION_PACK_BYTES`. */
+export function relayEnv(options) {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, value]) => [
+      `POSECHRONO_SYNC_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
+      String(value),
+    ]),
+  );
+}
+
+/** Relay binaries of this file by options set (JSON), and the ones started `fresh`. */
+const relays = new Map();
+const ownRelays = [];
+
+/** Starts the relay binary with these relay options. */
+async function startRelayProcess(options) {
+  const { startRelay } = await import("../browser/helpers.mjs");
+  const started = await startRelay({ env: relayEnv(options) });
+  return { ...started, url: started.wsUrl, options };
+}
+
+/**
+ * A relay whose password hash is cheap (tests only). Mock: a new `MockRelay`.
+ * WebSocket: the relay binary started for these options, shared by the file's
+ * tests; `{fresh: true}` starts one of the test's own (for counting connections).
+ * Every in-memory client stands for a machine of its own, so over sockets (all
+ * from 127.0.0.1) the per-address limit is lifted unless the options set it.
+ */
+export async function relay(options = {}, { fresh = false } = {}) {
+  const opts = { passwordHashLogN: 4, ...options };
+  if (!WEBSOCKET) return new MockRelay(opts);
+  const env = { maxConnectionsPerIp: 100000, ...opts };
+  if (fresh) {
+    const r = await startRelayProcess(env);
+    ownRelays.push(r);
+    return r;
+  }
+  const key = JSON.stringify(env);
+  if (!relays.has(key)) relays.set(key, startRelayProcess(env));
+  return relays.get(key);
+}
+
+/** Clients made by `connect`, freed after each test. */
+const clients = new Set();
+
+/** Frees the clients a test left (its own `free()` calls came first). */
+function freeClients() {
+  for (const c of clients) {
+    try {
+      c.free();
+    } catch (e) {
+      // Already freed by the test (wasm-bindgen: "null pointer passed to rust").
+      if (!/null pointer/.test(e?.message)) throw e;
+    }
+  }
+  clients.clear();
+}
+
+afterEach(freeClients);
+
+after(async () => {
+  freeClients();
+  if (!WEBSOCKET) return;
+  const all = [...(await Promise.all(relays.values())), ...ownRelays];
+  relays.clear();
+  ownRelays.length = 0;
+  // A relay that crashed during the tests fails the file.
+  const alive = await Promise.all(all.map((r) => fetch(`${r.httpUrl}/health`).then((res) => res.ok, () => false)));
+  const dead = all.filter((_, i) => !alive[i]);
+  await Promise.all(all.map((r) => r.kill()));
+  assert.deepEqual(dead.map((r) => r.url), [], `relay died during the tests:\n${dead.map((r) => r.log()).join("\n")}`);
+});
+
+/** A client of relay `r` (`options`: `{clientId?, requestTimeoutMs?}`), freed after the test. */
+export function connect(r, options = {}) {
+  const c = WEBSOCKET ? SyncClient.websocket(r.url, options) : SyncClient.mock(r, options);
+  clients.add(c);
+  return c;
 }
 
 let ids = 0;
-/** A mock client with a readable, unique id. */
+/** A client with a readable, unique id. */
 export function client(r, name = "c") {
   ids += 1;
-  return SyncClient.mock(r, { clientId: `${name}-${ids}` });
+  return connect(r, { clientId: `${name}-${ids}` });
 }
 
-/** Host + participant joined to one session; returns the session code. */
+/** Where nothing listens (port 9, discard): every connect is refused. */
+export const NOWHERE = "ws://127.0.0.1:9";
+
+/** A WebSocket client of no relay (`NOWHERE`), freed after the test; in both modes. */
+export function connectNowhere(options = {}) {
+  const c = SyncClient.websocket(NOWHERE, options);
+  clients.add(c);
+  return c;
+}
+
+
+/** Server-side TCP connections in state ESTABLISHED on `port` (Linux /proc/net/tcp). */
+async function establishedOn(port) {
+  const table = await readFile("/proc/net/tcp", "utf8");
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  return table
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 3 && f[1].endsWith(`:${hex}`) && f[3] === "01").length;
+}
+
+/**
+ * Open client connections of relay `r`. Mock: `connectionCount()`. WebSocket: the
+ * relay's sockets that neither side has begun to close (count a `fresh` relay).
+ */
+export async function connectionCount(r) {
+  return WEBSOCKET ? establishedOn(r.port) : r.connectionCount();
+}
+
+/** Polls `probe()` (sync or async) until it is truthy; fails after `ms`. */
+export async function eventually(probe, what = "condition", ms = WAIT_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: not reached within ${ms} ms`);
+    await new Promise((res) => setTimeout(res, 5));
+  }
+}
+
+/**
+ * The room `code` is closed: a new client's join is refused with
+ * `session-not-found` (and, on a MockRelay, no room is left at all).
+ */
+export async function assertRoomClosed(r, code) {
+  if (!WEBSOCKET) assert.equal(r.roomCount(), 0, "no room left");
+  const probe = client(r, "probe");
+  await rejectsWith(probe.joinSession({ sessionCode: code }), "session-not-found");
+  probe.free();
+}
+
+/**
+ * Host + participant joined to one session, once the host has seen the
+ * participant (over sockets that news may come after the join's reply); returns
+ * the session code.
+ */
 export async function session(r, host, guest, { password = "", controlMode = "host-only" } = {}) {
   const hosted = await host.hostSession({ sessionName: "Test", controlMode, password, displayName: "Host" });
   await guest.joinSession({ sessionCode: hosted.sessionCode, password, displayName: "Ana" });
+  await until(host, (s) => s.participantIds.includes(guest.getClientId()));
   return hosted.sessionCode;
 }
 
 /** Resolves once `predicate(client.getState())` holds (fails after `ms`). */
-export async function until(c, predicate, ms = 2000) {
+export async function until(c, predicate, ms = WAIT_MS) {
   const start = Date.now();
   while (!predicate(c.getState())) {
     if (Date.now() - start > ms) {

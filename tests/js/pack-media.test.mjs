@@ -1,5 +1,6 @@
 // Session pack and media through the JS API: round trips checked with node's own
-// crypto, download progress in state, the upload lock, and the start gate.
+// crypto, download progress in state, the upload lock, and the start gate. On
+// MockRelay, or on the relay binary over WebSocket with TRANSPORT=websocket.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
@@ -31,7 +32,7 @@ async function hostWithMedia(r, host, guest) {
 
 describe("session pack", () => {
   it("round trip: the hash is node's SHA-256 of JSON.stringify(pack)", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -58,7 +59,7 @@ describe("session pack", () => {
 
 describe("session media", () => {
   it("round trip: manifest and files match node's SHA-256 of the bytes", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await hostWithMedia(r, host, guest);
@@ -87,7 +88,7 @@ describe("session media", () => {
   });
 
   it("download: onFile per verified file, progress in state, then done", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await hostWithMedia(r, host, guest);
@@ -118,7 +119,7 @@ describe("session media", () => {
 
   it("a throwing onFile is reported and the download goes on", async (t) => {
     const errors = t.mock.method(console, "error", () => {});
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await hostWithMedia(r, host, guest);
@@ -132,7 +133,7 @@ describe("session media", () => {
   });
 
   it("the upload lock holds reads until released; reset empties the media", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await hostWithMedia(r, host, guest);
@@ -147,7 +148,7 @@ describe("session media", () => {
 
 describe("start gate", () => {
   it("blocked -> validated by download -> blocked after republish -> confirmLocalCopy", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);

@@ -1,8 +1,13 @@
-// Sessions through the JS API on MockRelay: states in order, leave, host leave,
-// meta and state updates, shared pause, subscribers, free().
+// Sessions through the JS API (on MockRelay, or on the relay binary over
+// WebSocket with TRANSPORT=websocket): states in order, leave, host leave, meta
+// and state updates, shared pause, subscribers, free().
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { before, describe, it, mock } from "node:test";
-import { client, load, rejectsWith, relay, session, SyncClient, until } from "./helpers.mjs";
+import {
+  assertRoomClosed, client, connect, connectionCount, connectNowhere, eventually, load,
+  rejectsWith, relay, session, until, WEBSOCKET,
+} from "./helpers.mjs";
 
 before(load);
 
@@ -17,22 +22,22 @@ function statuses(c) {
 
 describe("state transitions", () => {
   it("host: idle -> connecting -> hosting -> idle; participant: idle -> connecting -> joined -> idle", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     const hostSeen = statuses(host);
     const guestSeen = statuses(guest);
-    await session(r, host, guest);
+    const code = await session(r, host, guest);
     await guest.leaveSession();
     await host.leaveSession();
     assert.deepEqual(hostSeen, ["idle", "connecting", "hosting", "idle"]);
     assert.deepEqual(guestSeen, ["idle", "connecting", "joined", "idle"]);
     assert.equal(host.getState().lastError, "");
-    assert.equal(r.roomCount(), 0);
+    await assertRoomClosed(r, code);
   });
 
   it("a failed connect goes connecting -> idle with lastError", async () => {
-    const c = SyncClient.websocket("ws://127.0.0.1:9");
+    const c = connectNowhere({ requestTimeoutMs: 1000 });
     const seen = statuses(c);
     await rejectsWith(c.hostSession({ sessionName: "x" }), "transport-unavailable");
     assert.deepEqual(seen, ["idle", "connecting", "idle"]);
@@ -41,7 +46,7 @@ describe("state transitions", () => {
   });
 
   it("hosting resolves with the state: role, generated code, participants", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const state = await host.hostSession({ sessionName: "Figure", displayName: "Host" });
     assert.equal(state.status, "hosting");
@@ -57,7 +62,7 @@ describe("state transitions", () => {
   });
 
   it("a code given in lowercase with spaces is normalized", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await host.hostSession({ sessionCode: "abcd-2345" });
@@ -67,11 +72,11 @@ describe("state transitions", () => {
     assert.equal(joined.participantsCount, 2);
   });
 
-  it("client ids: given, or generated as client-<16 hex>", () => {
-    const r = relay();
-    assert.equal(SyncClient.mock(r, { clientId: "me-1" }).getClientId(), "me-1");
-    const a = SyncClient.mock(r).getClientId();
-    const b = SyncClient.mock(r).getClientId();
+  it("client ids: given, or generated as client-<16 hex>", async () => {
+    const r = await relay();
+    assert.equal(connect(r, { clientId: "me-1" }).getClientId(), "me-1");
+    const a = connect(r).getClientId();
+    const b = connect(r).getClientId();
     assert.match(a, /^client-[0-9a-f]{16}$/);
     assert.notEqual(a, b);
   });
@@ -79,7 +84,7 @@ describe("state transitions", () => {
 
 describe("in a session", () => {
   it("a participant leaving is idle at once; the host sees one member less", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -91,7 +96,7 @@ describe("in a session", () => {
   });
 
   it("the host leaving sends participants to idle with host-disconnected", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -103,7 +108,7 @@ describe("in a session", () => {
   });
 
   it("meta and session state reach the participant", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -120,7 +125,7 @@ describe("in a session", () => {
   });
 
   it("shared pause: a participant's request reaches the host", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest, { controlMode: "shared-pause" });
@@ -134,7 +139,7 @@ describe("in a session", () => {
   });
 
   it("participant sync state and profile reach the host", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const guest = client(r, "guest");
     await session(r, host, guest);
@@ -147,7 +152,7 @@ describe("in a session", () => {
 
 describe("subscribers", () => {
   it("are called at once, then on changes, and stop after unsubscribe", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const calls = [];
     const off = host.subscribe((s) => calls.push(s.status));
@@ -163,7 +168,7 @@ describe("subscribers", () => {
 
   it("a throwing subscriber is reported and does not stop the others", async (t) => {
     const errors = t.mock.method(console, "error", () => {});
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const seen = [];
     host.subscribe(() => {
@@ -179,30 +184,30 @@ describe("subscribers", () => {
   });
 
   it("may call back into the client", async () => {
-    const r = relay();
+    const r = await relay();
     const host = client(r, "host");
     const inner = [];
-    let left = false;
+    let leaving = null;
     host.subscribe((s) => {
       inner.push(host.getState().status);
-      if (s.status === "hosting" && !left) {
-        left = true;
-        host.leaveSession();
+      if (s.status === "hosting" && !leaving) {
+        leaving = host.leaveSession();
       }
     });
     await host.hostSession({});
     await until(host, (s) => s.status === "idle");
+    assert.equal((await leaving).status, "idle");
     assert.deepEqual(inner, ["idle", "connecting", "hosting", "idle"]);
   });
 });
 
 describe("free()", () => {
   it("rejects pending calls with transport-unavailable and closes the connection", async () => {
-    const r = relay();
+    const r = await relay({}, { fresh: true });
     const host = client(r, "host");
     const guest = client(r, "guest");
-    await session(r, host, guest);
-    assert.equal(r.connectionCount(), 2);
+    const code = await session(r, host, guest);
+    assert.equal(await connectionCount(r), 2);
     const pending = guest.fetchSessionMediaManifest();
     const off = guest.subscribe(() => {});
     guest.free();
@@ -210,10 +215,49 @@ describe("free()", () => {
     off();
     assert.throws(() => guest.getState());
     await until(host, (s) => s.participantsCount === 1);
-    assert.equal(r.connectionCount(), 1);
+    await eventually(async () => (await connectionCount(r)) === 1, "the guest's connection closed");
     host.free();
-    await new Promise((res) => setTimeout(res, 5));
-    assert.equal(r.connectionCount(), 0);
-    assert.equal(r.roomCount(), 0);
+    await eventually(async () => (await connectionCount(r)) === 0, "the host's connection closed");
+    await assertRoomClosed(r, code);
   });
+
+  // A process of its own: on a host without a global CloseEvent (node < 23) the
+  // bug this guards against (gloo-net's close listener outliving its closure)
+  // would end the test process.
+  it(
+    "free() of a connected client does not crash a host without a global CloseEvent",
+    {
+      skip: !WEBSOCKET && "websocket-only: about the WebSocket transport",
+    },
+    async () => {
+      const r = await relay();
+      const pkg = (file) => JSON.stringify(new URL(`../../pkg/${file}`, import.meta.url).href);
+      const script = `
+        import { readFile } from "node:fs/promises";
+        import init, { SyncClient } from ${pkg("online_sync.js")};
+        await init({ module_or_path: await readFile(new URL(${pkg("online_sync_bg.wasm")})) });
+        const sockets = [];
+        globalThis.WebSocket = class extends WebSocket {
+          constructor(...args) { super(...args); sockets.push(this); }
+        };
+        const c = SyncClient.websocket(${JSON.stringify(r.url)}, { clientId: "free-probe" });
+        await c.hostSession({});
+        c.free();
+        const deadline = Date.now() + 5000;
+        while (!sockets.every((s) => s.readyState === WebSocket.CLOSED)) {
+          if (Date.now() > deadline) throw new Error("the socket never closed after free()");
+          await new Promise((res) => setTimeout(res, 5));
+        }
+        await new Promise((res) => setImmediate(res)); // what the close listeners threw surfaces by now
+        console.log("survived", sockets.length);
+      `;
+      const flags = Number(process.versions.node.split(".")[0]) < 22 ? ["--experimental-websocket"] : [];
+      const child = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], {
+        encoding: "utf8",
+        timeout: 20000,
+      });
+      assert.equal(child.status, 0, child.stderr);
+      assert.equal(child.stdout.trim(), "survived 1");
+    },
+  );
 });

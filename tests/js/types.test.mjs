@@ -5,10 +5,14 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { it } from "node:test";
+import { mockOnly } from "./helpers.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-it("tsc --strict accepts the documented usage and rejects misuse", () => {
+// Neither test uses a transport: one pass (TRANSPORT=mock) is enough.
+const TRANSPORT_FREE = mockOnly("checks the TypeScript declarations, no transport involved");
+
+it("tsc --strict accepts the documented usage and rejects misuse", TRANSPORT_FREE, () => {
   const tsc = spawnSync(
     process.execPath,
     ["node_modules/typescript/bin/tsc", "-p", "tests/js/types/tsconfig.json"],
@@ -17,7 +21,7 @@ it("tsc --strict accepts the documented usage and rejects misuse", () => {
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
 });
 
-it("the public declarations have no `any`", () => {
+it("the public declarations have no `any`", TRANSPORT_FREE, () => {
   const dts = readFileSync(new URL("../../pkg/online_sync.d.ts", import.meta.url), "utf8");
   const start = dts.indexOf("// ---- online-sync: hand-written declarations");
   const end = dts.indexOf("export type InitInput");
