@@ -6,8 +6,10 @@
 //                                  binary: RELAY_BIN or target/debug/online-sync-relay)
 //
 // "over the WebSocket relay": a host context and two participant contexts (one at
-// phone width) run a whole session through the relay. "on the in-memory relay": the
-// same steps on the page's single-tab MockRelay mode, quick.
+// phone width) run a whole session through the relay; the participants pick "Join a
+// session" first (one of them by opening the host's invite link). "on the in-memory
+// relay": the same steps on the page's single-tab MockRelay mode (host and simulated
+// participant side by side, no first choice), quick.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
@@ -94,7 +96,49 @@ async function settles(page, panel, want) {
   assert.equal(got.status, want, `${page.label}: ${panel} ended ${got.status} with error ${got.code}`);
 }
 
-async function startHosting(page, { mode }) {
+/** The id of the focused element ("" for none or the page itself). */
+function focused(page) {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return !a || a === document.body ? "" : a.id || a.tagName.toLowerCase();
+  });
+}
+
+/**
+ * On a WebSocket relay, a tab in a session shows only its own panel (and no first
+ * choice); on the in-memory relay both panels stay side by side.
+ */
+async function assertOnePanel(page, own, { mock = false } = {}) {
+  const other = own === "host-panel" ? "join-panel" : "host-panel";
+  assert.equal(await visible(page, own), true, `${page.label}: #${own} is shown`);
+  if (mock) {
+    assert.equal(await visible(page, other), true, `${page.label}: the mock view keeps #${other} beside it`);
+    assert.equal(await attr(page, "main", "data-view"), "both");
+  } else {
+    assert.equal(await visible(page, other), false, `${page.label}: #${other} is folded away during the session`);
+    assert.equal(await visible(page, "choice"), false, `${page.label}: no host/join choice during the session`);
+    assert.equal(await attr(page, "main", "data-view"), own === "host-panel" ? "host" : "join");
+  }
+}
+
+/** Picks "Join a session" when the page offers the first choice (WebSocket relay). */
+async function chooseJoin(page) {
+  if (!(await visible(page, "choice"))) return;
+  await page.click("#choose-join");
+  assert.equal(await attr(page, "choose-join", "aria-pressed"), "true");
+  assert.equal(await visible(page, "join-form"), true, "the Join form is shown");
+  assert.equal(await visible(page, "host-panel"), false, "the host panel is not");
+}
+
+/** `#id` lies wholly inside the viewport, with the page not scrolled. */
+async function inFirstScreen(page, id) {
+  return page.evaluate((x) => {
+    const r = document.getElementById(x).getBoundingClientRect();
+    return { ok: scrollY === 0 && r.top >= 0 && r.bottom <= innerHeight && r.height > 0, bottom: Math.round(r.bottom), innerHeight, scrollY };
+  }, id);
+}
+
+async function startHosting(page, { mode, mock = false }) {
   await page.fill("#host-name", "Figure drawing e2e");
   await page.fill("#host-display-name", "Hosta");
   await page.fill("#host-password", PASSWORD);
@@ -104,10 +148,14 @@ async function startHosting(page, { mode }) {
   const code = (await page.textContent("#session-code")).trim();
   assert.match(code, SESSION_CODE, "the host shows a session code");
   assert.equal(await visible(page, "host-leave"), true, "End session is offered");
+  await waitFor(`${page.label}: the focus on the session code`, async () => (await focused(page)) === "session-code");
+  await assertOnePanel(page, "host-panel", { mock });
+  assert.equal(await visible(page, "invite"), !mock, mock ? "no invite link on the in-memory relay" : "the invite link is offered");
   return code;
 }
 
 async function joinWrongPassword(page, code) {
+  await chooseJoin(page);
   await page.fill("#join-code", code);
   await page.fill("#join-password", "not-the-password");
   await page.fill("#join-name", "Wrongpass");
@@ -121,9 +169,11 @@ async function joinWrongPassword(page, code) {
   assert.equal(await attr(page, "join-error", "data-code"), "invalid-password");
   await waitAttr(page, "join-panel", "data-status", "idle");
   assert.equal(await page.isEnabled("#join-start"), true, "Join can be pressed again");
+  await waitFor(`${page.label}: the focus back on the password field`, async () => (await focused(page)) === "join-password");
 }
 
-async function join(page, code, name) {
+async function join(page, code, name, { mock = false } = {}) {
+  await chooseJoin(page);
   await page.fill("#join-code", code);
   await page.fill("#join-password", PASSWORD);
   await page.fill("#join-name", name);
@@ -132,6 +182,8 @@ async function join(page, code, name) {
   assert.equal(await visible(page, "error"), false, "a successful join clears the error banner");
   assert.equal((await page.textContent("#join-session-code")).trim(), code);
   assert.equal(await visible(page, "leave"), true, "Leave session is offered");
+  await waitFor(`${page.label}: the focus on Leave session`, async () => (await focused(page)) === "leave");
+  await assertOnePanel(page, "join-panel", { mock });
 }
 
 /** The host's participant list shows `names` (besides the host), each in `syncState`. */
@@ -280,9 +332,11 @@ async function followsHost(host, parts, { playing }) {
   return samples;
 }
 
-async function hostLeaves(host, parts) {
+async function hostLeaves(host, parts, { mock = false } = {}) {
   await host.click("#host-leave");
   await waitAttr(host, "host-panel", "data-status", "idle");
+  await waitFor(`${host.label}: the focus on Start hosting`, async () => (await focused(host)) === "host-start");
+  if (!mock) assert.equal(await visible(host, "choice"), true, "the host/join choice is back after the session");
   for (const page of parts) {
     await waitFor(`${page.label}: the session-ended notice`, () => visible(page, "session-ended"));
     assert.equal(await attr(page, "session-ended", "data-reason"), "host-disconnected");
@@ -340,13 +394,48 @@ describe("demo page over the WebSocket relay", () => {
       for (const p of pages) {
         assert.equal(await attr(p, "relay-mode", "data-mode"), "websocket");
         assert.equal(await p.inputValue("#relay-url"), relay.wsUrl);
+        // The first choice: host (preselected) or join.
+        assert.equal(await visible(p, "choice"), true, `${p.label}: the host/join choice is offered`);
+        assert.equal(await attr(p, "choose-host", "aria-pressed"), "true");
+        assert.equal(await visible(p, "host-panel"), true);
+        assert.equal(await visible(p, "join-panel"), false);
       }
       await assertNoOverflow(bob, "at phone width, before joining");
       await assertNoOverflow(host, "at desktop width");
     });
 
+    await step("at phone width, “Join a session” shows the Join form in the first screen", async (st) => {
+      await chooseJoin(bob);
+      const got = await inFirstScreen(bob, "join-start");
+      st.diagnostic(`phone: Join button bottom at ${got.bottom} px of ${got.innerHeight}`);
+      assert.ok(got.ok, `the Join button is on the first screen, not below the host panel (${JSON.stringify(got)})`);
+      // Keyboard: the next Tab after the choice goes into the Join form.
+      await bob.keyboard.press("Tab");
+      assert.equal(await focused(bob), "join-code", "Tab goes from “Join a session” to the session code");
+      await assertNoOverflow(bob, "at phone width, on the Join panel");
+    });
+
     await step("the host creates a shared-pause session with a password", async () => {
       code = await startHosting(host, { mode: "shared-pause" });
+    });
+
+    await step("the invite link opens the page on the Join panel with the code filled in", async (st) => {
+      const link = await attr(host, "invite-link", "href");
+      assert.equal(link, `${relay.httpUrl}?join=${code}`, "the invite link is the page with ?join=CODE");
+      assert.equal((await host.textContent("#invite-link")).trim(), link, "the link is shown in full");
+      await host.click("#copy-link");
+      await waitFor("the copy status", async () => /^Copied the invite link/.test(await host.textContent("#copy-status")));
+      // The phone participant opens it.
+      await load(bob, link);
+      assert.equal(await visible(bob, "join-panel"), true, "the Join panel is shown");
+      assert.equal(await visible(bob, "host-panel"), false, "the host panel is not");
+      assert.equal(await attr(bob, "choose-join", "aria-pressed"), "true");
+      assert.equal(await bob.inputValue("#join-code"), code, "the code is filled in");
+      assert.equal(await visible(bob, "join-invite-note"), true, "the page says where the code came from");
+      const got = await inFirstScreen(bob, "join-start");
+      st.diagnostic(`phone, invite link: Join button bottom at ${got.bottom} px of ${got.innerHeight}`);
+      assert.ok(got.ok, `the Join button is on the first screen (${JSON.stringify(got)})`);
+      await screenshot(bob, "participant-phone-invite.png", { firstScreen: true });
     });
 
     await step("a wrong password is refused and shown as an error in words", async () => {
@@ -377,10 +466,32 @@ describe("demo page over the WebSocket relay", () => {
       const samples = await followsHost(host, parts, { playing: true });
       await sameImage(host, parts);
       st.diagnostic(`countdowns (host | A, B): ${samples.map((x) => `${x.host}|${x.parts.join(",")}`).join("  ")}`);
+      // From the top: the stage column is sticky, so a scrolled page would shift it.
+      await host.evaluate(() => scrollTo(0, 0));
       await screenshot(host, "host.png");
       await screenshot(alice, "participant.png");
-      // At phone width the full page is very tall: the viewport at the participant's session.
-      await screenshot(bob, "participant-phone.png", { scrollTo: "gate" });
+      // At phone width: the viewport at the top of the participant's panel.
+      await screenshot(bob, "participant-phone.png", { scrollTo: "join-panel" });
+    });
+
+    await step("a disabled Play (while playing) looks unlike an enabled primary button, light and dark", async () => {
+      for (const colorScheme of ["light", "dark"]) {
+        await host.emulateMedia({ colorScheme });
+        const look = await host.evaluate(() => {
+          const style = (id) => {
+            const cs = getComputedStyle(document.getElementById(id));
+            return { bg: cs.backgroundColor, color: cs.color, border: cs.borderTopStyle };
+          };
+          return { play: style("play"), publish: style("publish"), playDisabled: document.getElementById("play").disabled, publishDisabled: document.getElementById("publish").disabled };
+        });
+        assert.equal(look.playDisabled, true, "Play is disabled while playing");
+        assert.equal(look.publishDisabled, false, "Publish (a primary button) is enabled");
+        assert.notEqual(look.play.bg, look.publish.bg, `${colorScheme}: a disabled primary button has its own background (${JSON.stringify(look)})`);
+        assert.notEqual(look.play.color, look.publish.color, `${colorScheme}: and its own text colour`);
+        assert.equal(look.play.border, "dashed", `${colorScheme}: and a dashed border`);
+        if (colorScheme === "dark") await screenshot(host, "host-dark.png", { scrollTo: "host-panel" });
+      }
+      await host.emulateMedia({ colorScheme: "light" });
     });
 
     await step("the host moves to the next image; participants follow", async () => {
@@ -408,7 +519,7 @@ describe("demo page over the WebSocket relay", () => {
     await step("keyboard on the host: Tab reaches the controls; Space, arrows and focused buttons work", async (st) => {
       const order = await tabOrder(host);
       st.diagnostic(`host Tab order: ${order.join(" ")}`);
-      for (const id of ["host-leave", "copy-code", "files", "use-samples", "publish", "prev", "pause", "next"]) {
+      for (const id of ["host-leave", "copy-code", "copy-link", "files", "use-samples", "publish", "prev", "pause", "next"]) {
         assert.ok(order.includes(id), `Tab reaches #${id} (order: ${order.join(" ")})`);
       }
       // Space with the focus on no control toggles the timer (and participants follow).
@@ -459,15 +570,19 @@ describe("demo page on the in-memory relay (single tab)", () => {
     const page = await openPage(browser, "mock page");
     let code = "";
 
-    await step("the page loads in mock mode", async () => {
+    await step("the page loads in mock mode: both panels side by side, no first choice", async () => {
       await load(page, `${relay.httpUrl}?relay=mock`);
       assert.equal(await attr(page, "relay-mode", "data-mode"), "mock");
+      assert.equal(await visible(page, "choice"), false, "no host/join choice in the single-tab demo");
+      assert.equal(await visible(page, "host-panel"), true);
+      assert.equal(await visible(page, "join-panel"), true);
     });
 
     await step("host, wrong password, join", async () => {
-      code = await startHosting(page, { mode: "shared-pause" });
+      code = await startHosting(page, { mode: "shared-pause", mock: true });
+      assert.equal(await page.inputValue("#join-code"), code, "the simulated participant gets the code");
       await joinWrongPassword(page, code);
-      await join(page, code, "Simulated guest");
+      await join(page, code, "Simulated guest", { mock: true });
       await hostSeesParticipants(page, ["Simulated guest"]);
     });
 
@@ -486,7 +601,7 @@ describe("demo page on the in-memory relay (single tab)", () => {
     });
 
     await step("host leaves; no console errors", async () => {
-      await hostLeaves(page, [page]);
+      await hostLeaves(page, [page], { mock: true });
       assertNoProblems([page]);
     });
   });

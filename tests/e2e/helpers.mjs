@@ -242,11 +242,14 @@ export async function assertNoOverflow(page, where) {
   );
 }
 
-/** Writes `target/e2e/<file>`: the whole page, or the viewport scrolled to `#scrollTo`. */
-export async function screenshot(page, file, { scrollTo = "" } = {}) {
+/**
+ * Writes `target/e2e/<file>`: the whole page, the viewport scrolled to `#scrollTo`, or
+ * with `firstScreen` the viewport as it is (what a visitor sees before scrolling).
+ */
+export async function screenshot(page, file, { scrollTo = "", firstScreen = false } = {}) {
   await mkdir(SHOTS, { recursive: true });
   if (scrollTo) {
     await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: "start" }), scrollTo);
   }
-  await page.screenshot({ path: join(SHOTS, file), fullPage: !scrollTo });
+  await page.screenshot({ path: join(SHOTS, file), fullPage: !scrollTo && !firstScreen });
 }

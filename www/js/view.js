@@ -1,0 +1,109 @@
+// What the page shows: the first choice between hosting and joining (`#choose-host`,
+// `#choose-join`), one panel at a time on a WebSocket relay (the other one folded
+// away while this tab is in a session), both side by side on the in-memory relay;
+// `?join=CODE` invite links; the relay mode (WebSocket or in-memory); the tab's title.
+import { $, setAttr, setText, show } from "./dom.js";
+import { app, dropClient, guestSide, hostSide, isActive } from "./session.js";
+
+const view = { choice: "host" };
+const BASE_TITLE = document.title;
+
+/** Shows the Host or the Join panel (WebSocket relay, no session open in this tab). */
+export function choose(which) {
+  view.choice = which === "join" ? "join" : "host";
+  renderView();
+}
+
+/** The current panel choice: "host" or "join". */
+export function chosen() {
+  return view.choice;
+}
+
+/**
+ * `?join=CODE`: opens the page on the Join panel with the code filled in. Returns
+ * the code (or "").
+ */
+export function applyInviteParam() {
+  const raw = new URLSearchParams(location.search).get("join") || "";
+  const code = raw.trim().toUpperCase().slice(0, 9);
+  if (!code) return "";
+  $("join-code").value = code;
+  view.choice = "join";
+  show($("join-invite-note"), true);
+  return code;
+}
+
+/** The id of the field a failed start should focus: `fields[code]`, else `fallback`. */
+export function fieldForError(code, fields, fallback) {
+  if (fields[code]) return fields[code];
+  if (/^websocket-|^transport-unavailable$/.test(code)) $("relay-details").open = true;
+  return fallback;
+}
+
+export function renderView() {
+  const mock = app.relayMode === "mock";
+  const hosting = isActive(hostSide);
+  const joined = isActive(guestSide);
+  let v;
+  if (mock || (hosting && joined)) v = "both";
+  else if (hosting) v = "host";
+  else if (joined) v = "join";
+  else v = view.choice;
+  if (v !== "both") view.choice = v;
+  setAttr($("main"), "data-view", v);
+  show($("host-panel"), v !== "join");
+  show($("join-panel"), v !== "host");
+  // The choice is offered only while this tab is in no session.
+  show($("choice"), !mock && !hosting && !joined);
+  setAttr($("choose-host"), "aria-pressed", v === "host");
+  setAttr($("choose-join"), "aria-pressed", v === "join");
+  if (v !== "join" || joined) show($("join-invite-note"), false);
+
+  const hs = hostSide.state;
+  const gs = guestSide.state;
+  let title = BASE_TITLE;
+  if (hs && hs.status === "hosting") title = `Hosting ${hs.sessionCode} · online-sync demo`;
+  else if (gs && gs.status === "joined") title = `Joined ${gs.sessionCode} · online-sync demo`;
+  if (document.title !== title) document.title = title;
+  setText($("relay-summary"), mock ? "in-memory relay (single-tab demo)" : $("relay-url").value.trim() || "this page's relay");
+}
+
+export function applyRelayMode(mode, { updateUrl = true } = {}) {
+  const mock = mode === "mock";
+  app.relayMode = mock ? "mock" : "websocket";
+  $("use-mock").checked = mock;
+  $("relay-url").disabled = mock;
+  setAttr($("main"), "data-relay", app.relayMode);
+  setAttr($("relay-mode"), "data-mode", app.relayMode);
+  setText(
+    $("relay-mode"),
+    mock
+      ? "Mode: in-memory relay. The host and a simulated participant run side by side in this tab."
+      : "Mode: WebSocket relay. Host here and join from other devices or tabs with the code."
+  );
+  show($("join-mock-note"), mock);
+  setText($("join-title"), mock ? "Participant (simulated, same tab)" : "Join a session");
+  if (updateUrl) {
+    const url = new URL(location.href);
+    if (mock) url.searchParams.set("relay", "mock");
+    else url.searchParams.delete("relay");
+    history.replaceState(null, "", url);
+  }
+}
+
+export function switchRelay(mode) {
+  if (isActive(hostSide) || isActive(guestSide)) {
+    // The toggle is disabled meanwhile; this is a safety net.
+    $("use-mock").checked = app.relayMode === "mock";
+    return;
+  }
+  dropClient(hostSide);
+  dropClient(guestSide);
+  if (app.mockRelay) {
+    app.mockRelay.free();
+    app.mockRelay = null;
+  }
+  applyRelayMode(mode);
+  hostSide.render();
+  guestSide.render();
+}
