@@ -334,7 +334,8 @@ impl ClientCore {
     /// Out of session with nothing in flight: closes the connection, so an idle
     /// client holds no socket on the relay. The next command reconnects.
     fn release_idle_link(&mut self) {
-        let idle = self.state.status == Status::Idle && self.pending.is_empty() && self.download.is_none();
+        let idle =
+            self.state.status == Status::Idle && self.pending.is_empty() && self.download.is_none();
         if idle && self.link == Link::Up && self.reconnect.is_none() {
             self.link = Link::Down;
             self.out.push_back(ClientOutput::Disconnect);
@@ -347,7 +348,8 @@ impl ClientCore {
         self.next_id += 1;
         let frame = request_frame(&id, action, &payload);
         let deadline = now + self.settings.request_timeout_ms;
-        self.pending.insert(id.clone(), Pending { purpose, deadline });
+        self.pending
+            .insert(id.clone(), Pending { purpose, deadline });
         match self.link {
             Link::Up => self.out.push_back(ClientOutput::Send(frame)),
             Link::Connecting => self.queued.push((id, frame)),
