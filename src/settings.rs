@@ -56,7 +56,9 @@ pub trait SettingValue: Sized + Copy {
 
 impl SettingValue for u64 {
     fn parse_setting(s: &str) -> Option<Self> {
-        let f: f64 = s.trim().parse().ok()?;
+        // As `str::parse::<f64>` reads it; the words that also takes (`inf`, `NaN`)
+        // are not finite and fall back to the default either way.
+        let f = crate::validate::js::parse_decimal(s.trim())?;
         (f.is_finite() && f >= 0.0).then(|| f.floor() as u64)
     }
     fn at_least(self, min: Self) -> Self {

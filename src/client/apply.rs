@@ -1,20 +1,17 @@
 //! Applying what the relay says: replies to requests and pushed events.
 
+use super::replies;
 use super::state::{MediaSummary, PlaybackRequest, Role, Status};
 use super::{ClientCore, FetchedPack, Manifest, OpValue, Purpose, Reply};
 use crate::error::{Code, SyncError};
+use crate::json::object;
+use crate::protocol::RawJson;
 use crate::protocol::{Action, RoomEvent, RoomSnapshot};
 use crate::validate::media::{verify_download, MediaLimits};
 use crate::validate::pack::verify_pack_text;
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-type Outcome = Result<Box<RawValue>, SyncError>;
-
-fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Result<T, SyncError> {
-    serde_json::from_str(raw.get()).map_err(|_| Code::RequestFailed.into())
-}
+type Outcome = Result<RawJson, SyncError>;
 
 impl ClientCore {
     /// Copies a room snapshot of our session into the state.
@@ -61,7 +58,7 @@ impl ClientCore {
     }
 
     pub(super) fn on_event(&mut self, raw: &str, now: u64) {
-        let Ok(ev) = serde_json::from_str::<RoomEvent>(raw) else {
+        let Ok(ev) = RoomEvent::from_json(raw) else {
             return;
         };
         let in_session = matches!(self.state.status, Status::Hosting | Status::Joined);
@@ -121,7 +118,7 @@ impl ClientCore {
             }
             Purpose::Download(op, step) => self.download_reply(op, step, outcome, now),
             Purpose::Silent => {}
-            Purpose::Resume => match outcome.and_then(|r| parse::<RoomSnapshot>(&r)) {
+            Purpose::Resume => match outcome.and_then(|r| replies::snapshot(&r)) {
                 Ok(snap) => {
                     self.apply_snapshot(&snap);
                     self.set_error("");
@@ -134,7 +131,7 @@ impl ClientCore {
                 Err(e) if e.is(Code::TransportUnavailable) => {}
                 Err(e) => self.end_session(&e.code()),
             },
-            Purpose::Rejoin => match outcome.and_then(|r| parse::<RoomSnapshot>(&r)) {
+            Purpose::Rejoin => match outcome.and_then(|r| replies::snapshot(&r)) {
                 Ok(snap) => {
                     self.apply_snapshot(&snap);
                     self.set_error("");
@@ -148,7 +145,7 @@ impl ClientCore {
     /// After a reconnect: checks the session still exists (a participant rejoins).
     pub(super) fn resume(&mut self, now: u64) {
         if matches!(self.state.status, Status::Hosting | Status::Joined) {
-            let p = json!({"sessionCode": self.state.session_code});
+            let p = object([("sessionCode", self.state.session_code.clone().into())]);
             self.request(Action::GetRoomSnapshot, p, Purpose::Resume, now);
         }
     }
@@ -159,7 +156,7 @@ impl ClientCore {
         status: Status,
         role: Role,
     ) -> Result<OpValue, SyncError> {
-        let snap = outcome.and_then(|r| parse::<RoomSnapshot>(&r));
+        let snap = outcome.and_then(|r| replies::snapshot(&r));
         if self.state.status != Status::Connecting {
             // Left (or failed) while the request was in flight.
             return snap.and(Err(Code::TransferCancelled.into()));
@@ -186,19 +183,19 @@ impl ClientCore {
             Reply::Join => self.entered(outcome, Status::Joined, Role::Participant),
             Reply::Leave => Ok(OpValue::None),
             Reply::Snapshot => {
-                let snap: RoomSnapshot = parse(&outcome?)?;
+                let snap = replies::snapshot(&outcome?)?;
                 self.apply_snapshot(&snap);
                 Ok(OpValue::None)
             }
             Reply::PublishPack => {
-                let snap: RoomSnapshot = parse(&outcome?)?;
+                let snap = replies::snapshot(&outcome?)?;
                 self.apply_snapshot(&snap);
                 snap.session_pack_meta
                     .map(OpValue::PackMeta)
                     .ok_or_else(|| Code::RequestFailed.into())
             }
             Reply::State => {
-                let state: Map<String, Value> = parse(&outcome?)?;
+                let state = replies::object(&outcome?)?;
                 if self.state.role == Role::Host {
                     self.apply_shared_state(state.clone());
                 }
@@ -206,20 +203,16 @@ impl ClientCore {
             }
             Reply::FetchPack => self.read_pack(&outcome?).map(OpValue::Pack),
             Reply::Manifest => match outcome {
-                Ok(raw) => parse::<Manifest>(&raw).map(OpValue::Manifest),
+                Ok(raw) => replies::manifest(&raw).map(OpValue::Manifest),
                 Err(e) if e.is(Code::SessionMediaNotFound) => {
                     Ok(OpValue::Manifest(Manifest::default()))
                 }
                 Err(e) => Err(e),
             },
             Reply::File(identity) => {
-                #[derive(Deserialize)]
-                struct FileReply {
-                    file: Option<Value>,
-                }
-                let r: FileReply = parse(&outcome?)?;
+                let file = replies::file(&outcome?)?;
                 let limits = self.media_limits();
-                verify_download(r.file.as_ref(), &identity, None, &limits)
+                verify_download(file.as_ref(), &identity, None, &limits)
                     .map(OpValue::MediaFile)
                     .map_err(Into::into)
             }
@@ -234,21 +227,9 @@ impl ClientCore {
     }
 
     /// Reads a `getSessionPack` result, hashing the pack's raw bytes.
-    fn read_pack(&mut self, raw: &RawValue) -> Result<FetchedPack, SyncError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct PackReply<'a> {
-            #[serde(borrow)]
-            pack: &'a RawValue,
-            #[serde(default)]
-            hash: String,
-            #[serde(default)]
-            updated_at: u64,
-            #[serde(default)]
-            size: u64,
-        }
-        let r: PackReply<'_> = parse(raw)?;
-        let text = r.pack.get();
+    fn read_pack(&mut self, raw: &RawJson) -> Result<FetchedPack, SyncError> {
+        let r = replies::pack(raw)?;
+        let text = r.pack;
         if text.len() > self.settings.max_pack_text_bytes {
             return Err(Code::SessionPackTooLarge.into());
         }

@@ -9,11 +9,10 @@
 use super::state::{DownloadState, MediaDownload};
 use super::{ClientCore, ClientOutput, Manifest, OpId, OpValue, Purpose};
 use crate::error::{Code, SyncError};
+use crate::json::object;
 use crate::protocol::Action;
+use crate::protocol::RawJson;
 use crate::validate::media::verify_download;
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{json, Value};
 
 /// Which request of a download a reply answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +77,7 @@ impl ClientCore {
         };
         self.dirty = true;
         self.advertise("downloading", now);
-        let p = json!({"sessionCode": code});
+        let p = object([("sessionCode", code.into())]);
         self.request(
             Action::GetSessionMediaManifest,
             p,
@@ -88,7 +87,10 @@ impl ClientCore {
     }
 
     fn advertise(&mut self, sync_state: &str, now: u64) {
-        let p = json!({"sessionCode": self.state.session_code, "syncState": sync_state});
+        let p = object([
+            ("sessionCode", self.state.session_code.clone().into()),
+            ("syncState", sync_state.into()),
+        ]);
         self.request(Action::UpdateParticipantState, p, Purpose::Silent, now);
     }
 
@@ -125,7 +127,7 @@ impl ClientCore {
         &mut self,
         op: OpId,
         step: Step,
-        outcome: Result<Box<RawValue>, SyncError>,
+        outcome: Result<RawJson, SyncError>,
         now: u64,
     ) {
         if self.download.as_ref().is_none_or(|d| d.op != op) {
@@ -133,7 +135,7 @@ impl ClientCore {
         }
         match step {
             Step::Manifest => match outcome {
-                Ok(raw) => match serde_json::from_str::<Manifest>(raw.get()) {
+                Ok(raw) => match super::replies::manifest(&raw) {
                     Ok(m) => self.start_files(m, now),
                     Err(_) => self.download_failed(Code::RequestFailed.into(), now),
                 },
@@ -182,7 +184,10 @@ impl ClientCore {
         let identity = d.manifest.files[i].identity.clone();
         self.state.media_download.current_identity = identity.clone();
         self.dirty = true;
-        let p = json!({"sessionCode": self.state.session_code, "identity": identity});
+        let p = object([
+            ("sessionCode", self.state.session_code.clone().into()),
+            ("identity", identity.into()),
+        ]);
         self.request(
             Action::GetSessionMediaFile,
             p,
@@ -191,24 +196,14 @@ impl ClientCore {
         );
     }
 
-    fn file_reply(&mut self, i: usize, outcome: Result<Box<RawValue>, SyncError>, now: u64) {
+    fn file_reply(&mut self, i: usize, outcome: Result<RawJson, SyncError>, now: u64) {
         let limits = self.media_limits();
         let Some(d) = &mut self.download else { return };
         let entry = d.manifest.files[i].clone();
         let result = outcome.and_then(|raw| {
-            #[derive(Deserialize)]
-            struct FileReply {
-                file: Option<Value>,
-            }
-            let r: FileReply = serde_json::from_str(raw.get())
-                .map_err(|_| SyncError::from(Code::RequestFailed))?;
-            verify_download(
-                r.file.as_ref(),
-                &entry.identity,
-                Some(&entry.sha256),
-                &limits,
-            )
-            .map_err(Into::into)
+            let file = super::replies::file(&raw)?;
+            verify_download(file.as_ref(), &entry.identity, Some(&entry.sha256), &limits)
+                .map_err(Into::into)
         });
         let interval = self.settings.media_request_interval_ms;
         let paced = (d.last_sent + interval).max(now);

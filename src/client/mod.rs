@@ -13,16 +13,18 @@ mod apply;
 mod commands;
 mod download;
 mod gate;
+mod replies;
 pub mod state;
 
 use crate::error::{Code, SyncError};
 use crate::protocol::{request_frame, Action, PackMeta};
 use crate::settings::ClientSettings;
 use crate::validate::media::MediaFile;
-use serde::{Deserialize, Serialize};
+use crate::vec_map::VecMap;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use state::{ClientState, Status};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 pub use commands::{HostOptions, JoinOptions, LocalMediaFile, MetaPatch};
 
@@ -95,9 +97,9 @@ pub struct FetchedPack {
 
 pub use crate::validate::media::ManifestEntry;
 
-/// The media manifest of a session.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// The media manifest of a session ([`Manifest::from_json`] reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Manifest {
     /// Files in upload order.
     pub files: Vec<ManifestEntry>,
@@ -161,7 +163,8 @@ pub struct ClientCore {
     link: Link,
     /// Frames waiting for the connection to open, with their request ids.
     queued: Vec<(String, String)>,
-    pending: BTreeMap<String, Pending>,
+    /// Requests in flight by id (ordered as strings: `"10"` before `"9"`).
+    pending: VecMap<String, Pending>,
     next_id: u64,
     out: VecDeque<ClientOutput>,
     /// Kept in memory only, to rejoin after a reconnect.
@@ -199,7 +202,7 @@ impl ClientCore {
             },
             link: Link::Down,
             queued: Vec::new(),
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             next_id: 1,
             out: VecDeque::new(),
             password: String::new(),

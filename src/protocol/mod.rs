@@ -11,15 +11,16 @@
 //! relay applied them.
 
 mod action;
+pub mod fields;
 mod ordered;
 mod snapshot;
 
+pub use crate::json::RawJson;
 pub use action::Action;
 pub use ordered::OrderedMap;
 pub use snapshot::{EventKind, MediaMeta, PackMeta, RoomEvent, RoomSnapshot};
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// A message from a client, as the relay reads it.
@@ -49,12 +50,14 @@ impl ClientFrame {
     /// Reads one client message. `None` for bytes that are not a JSON object
     /// (the relay ignores those silently and does not count them).
     pub fn parse(bytes: &[u8]) -> Option<ClientFrame> {
-        let parsed = serde_json::from_slice::<Value>(bytes).or_else(|e| {
+        // Bytes that are not UTF-8 are not JSON either. Reading them as text first
+        // gives the same values as `from_slice`, with one parser in the wasm module.
+        let text = std::str::from_utf8(bytes).ok()?;
+        let parsed = crate::json::parse(text).or_else(|_| {
             // JSON.parse accepts unpaired surrogate escapes (a JS client can cut a name
             // mid-emoji); serde_json refuses them. Read them as U+FFFD instead of
             // dropping the whole frame.
-            let text = std::str::from_utf8(bytes).map_err(|_| e)?;
-            serde_json::from_str::<Value>(&replace_lone_surrogates(text))
+            crate::json::parse(&replace_lone_surrogates(text))
         });
         let Ok(Value::Object(mut obj)) = parsed else {
             return None;
@@ -70,19 +73,19 @@ impl ClientFrame {
             }
             Some(_) => "[object Object]".to_string(),
         };
-        let payload = match obj.remove("payload") {
+        let payload = match crate::json::take(&mut obj, "payload") {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
             Some(_) => Err(()),
         };
         match obj.get("type").and_then(Value::as_str) {
             Some("request") => Some(ClientFrame::Request {
-                id: text(obj.remove("id")),
-                action: text(obj.remove("action")),
+                id: text(crate::json::take(&mut obj, "id")),
+                action: text(crate::json::take(&mut obj, "action")),
                 payload,
             }),
             Some("notify") => Some(ClientFrame::Notify {
-                action: text(obj.remove("action")),
+                action: text(crate::json::take(&mut obj, "action")),
                 payload: payload.ok().flatten().unwrap_or_default(),
             }),
             _ => Some(ClientFrame::Other),
@@ -150,7 +153,12 @@ pub fn request_frame(id: &str, action: Action, payload: &Value) -> String {
 
 /// Builds a notify frame (`subscribe` / `unsubscribe`) for one session code.
 pub fn notify_frame(action: &str, session_code: &str) -> String {
-    let v = serde_json::json!({"type": "notify", "action": action, "payload": {"sessionCode": session_code}});
+    let payload = crate::json::object([("sessionCode", session_code.into())]);
+    let v = crate::json::object([
+        ("type", "notify".into()),
+        ("action", action.into()),
+        ("payload", payload),
+    ]);
     v.to_string()
 }
 
@@ -191,52 +199,46 @@ pub enum ServerFrame {
         id: String,
         /// The result on success, kept raw so a pack can be hashed byte for byte;
         /// the error code on failure.
-        outcome: Result<Box<RawValue>, String>,
+        outcome: Result<RawJson, String>,
     },
     /// A pushed event (`event`, or `payload` in its place).
-    Event(Box<RawValue>),
+    Event(RawJson),
 }
 
 impl ServerFrame {
     /// Reads one relay message; `None` for anything that is not a well-formed
     /// response or event (unknown payloads are ignored).
     pub fn parse(text: &str) -> Option<ServerFrame> {
-        #[derive(serde::Deserialize)]
-        struct Raw<'a> {
-            #[serde(rename = "type")]
-            kind: Option<&'a str>,
-            id: Option<Value>,
-            ok: Option<bool>,
-            result: Option<Box<RawValue>>,
-            error: Option<Value>,
-            event: Option<Box<RawValue>>,
-            payload: Option<Box<RawValue>>,
-        }
-        let raw: Raw<'_> = serde_json::from_str(text).ok()?;
-        match raw.kind? {
+        use fields::{opt_boolean, opt_string, opt_value};
+        let f = fields::Fields::parse(text).ok()?;
+        // Every field is read first, so one of the wrong type drops the frame.
+        let kind = f.get("type", opt_string).ok()?;
+        let id = f.get("id", opt_value).ok()?;
+        let ok = f.get("ok", opt_boolean).ok()?;
+        let error = f.get("error", opt_value).ok()?;
+        match kind?.as_str() {
             "response" => {
-                let id = match raw.id? {
+                let id = match id? {
                     Value::String(s) => s,
                     other => crate::validate::js::js_string(Some(&other))?,
                 };
-                let outcome = if raw.ok == Some(true) {
-                    Ok(raw.result.unwrap_or_else(null_raw))
+                let outcome = if ok == Some(true) {
+                    Ok(f.raw("result").unwrap_or_else(RawJson::null))
                 } else {
-                    Err(match raw.error {
+                    Err(match error {
                         Some(Value::String(s)) if !s.is_empty() => s,
                         _ => crate::Code::RequestFailed.as_str().to_string(),
                     })
                 };
                 Some(ServerFrame::Response { id, outcome })
             }
-            "event" => raw.event.or(raw.payload).map(ServerFrame::Event),
+            "event" => f
+                .raw("event")
+                .or_else(|| f.raw("payload"))
+                .map(ServerFrame::Event),
             _ => None,
         }
     }
-}
-
-fn null_raw() -> Box<RawValue> {
-    RawValue::from_string("null".to_string()).expect("null is valid JSON")
 }
 
 #[cfg(test)]

@@ -1,14 +1,17 @@
 //! The room snapshot and the events that carry it.
 
+use super::fields::{boolean, count, opt_object, opt_string, string, strings, uint};
+use super::fields::{Fields, Read};
 use super::OrderedMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The room as the relay shows it: the `result` of most actions and the
 /// `snapshot` of `room-updated` / `room-closed` events. Field order is the
-/// deployed relay's. Every field has a default so a relay that omits one is read.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// deployed relay's. Every field has a default so a relay that omits one is read
+/// ([`RoomSnapshot::from_json`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RoomSnapshot {
     /// Normalized `XXXX-XXXX` code.
     pub session_code: String,
@@ -43,8 +46,8 @@ pub struct RoomSnapshot {
 }
 
 /// Metadata of a published session pack.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PackMeta {
     /// SHA-256 hex of the canonical pack text.
     pub hash: String,
@@ -61,8 +64,8 @@ pub struct PackMeta {
 }
 
 /// Metadata of the session's online media, with the upload lock.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaMeta {
     /// Files stored.
     pub files_count: u64,
@@ -124,11 +127,9 @@ impl EventKind {
 }
 
 /// A pushed event as the client reads it: `{type, source?, sessionCode, snapshot | state | ...}`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomEvent {
     /// The event type, e.g. `room-updated`.
-    #[serde(rename = "type")]
     pub kind: String,
     /// What caused it, e.g. `participant-joined`.
     pub source: Option<String>,
@@ -140,4 +141,185 @@ pub struct RoomEvent {
     pub state: Option<Map<String, Value>>,
     /// For `rtc-signal` / `drawing-sync`: the sender.
     pub source_client_id: Option<String>,
+}
+
+impl RoomSnapshot {
+    /// Reads a snapshot from its JSON text; absent fields take their defaults.
+    ///
+    /// # Errors
+    /// [`Malformed`](super::fields::Malformed) for anything but an object, or a field
+    /// of the wrong type.
+    pub fn from_json(text: &str) -> Read<RoomSnapshot> {
+        let f = Fields::parse(text)?;
+        Ok(RoomSnapshot {
+            session_code: f.get("sessionCode", string)?,
+            session_name: f.get("sessionName", string)?,
+            control_mode: f.get("controlMode", string)?,
+            host_client_id: f.get("hostClientId", string)?,
+            participant_ids: f.get("participantIds", strings)?,
+            participant_profiles: f.ordered_strings("participantProfiles")?,
+            participant_sync_states: f.ordered_strings("participantSyncStates")?,
+            participants_count: f.get("participantsCount", count)?,
+            session_state: f.get("sessionState", opt_object)?,
+            session_state_revision: f.get("sessionStateRevision", uint)?,
+            session_state_updated_at: f.get("sessionStateUpdatedAt", uint)?,
+            session_pack_meta: f.nested("sessionPackMeta", PackMeta::from_json)?,
+            session_media_meta: f.nested("sessionMediaMeta", MediaMeta::from_json)?,
+            created_at: f.get("createdAt", uint)?,
+            updated_at: f.get("updatedAt", uint)?,
+        })
+    }
+}
+
+impl PackMeta {
+    /// Reads pack metadata from its JSON text; absent fields take their defaults.
+    ///
+    /// # Errors
+    /// As [`RoomSnapshot::from_json`].
+    pub fn from_json(text: &str) -> Read<PackMeta> {
+        let f = Fields::parse(text)?;
+        Ok(PackMeta {
+            hash: f.get("hash", string)?,
+            size: f.get("size", uint)?,
+            updated_at: f.get("updatedAt", uint)?,
+            uploaded_by: f.get("uploadedBy", string)?,
+            images_count: f.get("imagesCount", uint)?,
+            media_refs_count: f.get("mediaRefsCount", uint)?,
+        })
+    }
+}
+
+impl MediaMeta {
+    /// Reads media metadata from its JSON text; absent fields take their defaults.
+    ///
+    /// # Errors
+    /// As [`RoomSnapshot::from_json`].
+    pub fn from_json(text: &str) -> Read<MediaMeta> {
+        let f = Fields::parse(text)?;
+        Ok(MediaMeta {
+            files_count: f.get("filesCount", uint)?,
+            total_bytes: f.get("totalBytes", uint)?,
+            updated_at: f.get("updatedAt", uint)?,
+            uploaded_by: f.get("uploadedBy", opt_string)?,
+            upload_in_progress: f.get("uploadInProgress", boolean)?,
+            upload_total: f.get("uploadTotal", uint)?,
+            upload_started_at: f.get("uploadStartedAt", uint)?,
+            upload_started_by: f.get("uploadStartedBy", opt_string)?,
+        })
+    }
+}
+
+impl RoomEvent {
+    /// Reads an event from its JSON text; absent fields take their defaults.
+    ///
+    /// # Errors
+    /// As [`RoomSnapshot::from_json`], the snapshot's fields included.
+    pub fn from_json(text: &str) -> Read<RoomEvent> {
+        let f = Fields::parse(text)?;
+        Ok(RoomEvent {
+            kind: f.get("type", string)?,
+            source: f.get("source", opt_string)?,
+            session_code: f.get("sessionCode", string)?,
+            snapshot: f.nested("snapshot", RoomSnapshot::from_json)?,
+            state: f.get("state", opt_object)?,
+            source_client_id: f.get("sourceClientId", opt_string)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::fields::Malformed;
+    use serde_json::json;
+
+    fn snapshot() -> RoomSnapshot {
+        RoomSnapshot {
+            session_code: "ABCD-EFGH".into(),
+            session_name: "Figure".into(),
+            control_mode: "host-only".into(),
+            host_client_id: "host-1".into(),
+            participant_ids: vec!["host-1".into(), "b".into(), "a".into()],
+            participant_profiles: OrderedMap(vec![
+                ("host-1".into(), "Hôte".into()),
+                ("b".into(), "Bea".into()),
+                ("a".into(), "Ana".into()),
+            ]),
+            participant_sync_states: OrderedMap(vec![("b".into(), "ready".into())]),
+            participants_count: 3,
+            session_state: Some(Map::from_iter([("isPlaying".into(), json!(true))])),
+            session_state_revision: 4,
+            session_state_updated_at: 5,
+            session_pack_meta: Some(PackMeta {
+                hash: "ab".into(),
+                size: 6,
+                updated_at: 7,
+                uploaded_by: "host-1".into(),
+                images_count: 8,
+                media_refs_count: 9,
+            }),
+            session_media_meta: Some(MediaMeta {
+                files_count: 1,
+                total_bytes: 2,
+                updated_at: 3,
+                uploaded_by: Some("host-1".into()),
+                upload_in_progress: true,
+                upload_total: 4,
+                upload_started_at: 5,
+                upload_started_by: None,
+            }),
+            created_at: 10,
+            updated_at: 11,
+        }
+    }
+
+    #[test]
+    fn what_the_relay_writes_reads_back() {
+        let snap = snapshot();
+        let text = serde_json::to_string(&snap).unwrap();
+        assert_eq!(RoomSnapshot::from_json(&text), Ok(snap.clone()));
+        // As the relay writes events: the snapshot keeps its members' order.
+        let event = format!(
+            r#"{{"type":"room-updated","source":"participant-joined","sessionCode":"ABCD-EFGH","snapshot":{text},"extra":[1]}}"#
+        );
+        let ev = RoomEvent::from_json(&event).unwrap();
+        assert_eq!(ev.snapshot, Some(snap));
+        assert_eq!(
+            (ev.kind.as_str(), ev.source.as_deref()),
+            ("room-updated", Some("participant-joined"))
+        );
+        assert_eq!(RoomSnapshot::from_json("{}"), Ok(RoomSnapshot::default()));
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_refuses_the_object() {
+        for bad in [
+            json!({"sessionCode": null}),
+            json!({"participantIds": ["a", 1]}),
+            json!({"participantProfiles": {"a": null}}),
+            json!({"participantsCount": -1}),
+            json!({"sessionState": []}),
+            json!({"sessionPackMeta": {"size": 1.5}}),
+            json!({"sessionPackMeta": ["h"]}),
+            json!({"sessionMediaMeta": {"uploadInProgress": 1}}),
+            json!([]),
+        ] {
+            assert_eq!(
+                RoomSnapshot::from_json(&bad.to_string()),
+                Err(Malformed),
+                "{bad}"
+            );
+        }
+        let nulls =
+            json!({"sessionState": null, "sessionPackMeta": null, "sessionMediaMeta": null});
+        assert_eq!(
+            RoomSnapshot::from_json(&nulls.to_string()),
+            Ok(RoomSnapshot::default())
+        );
+        assert_eq!(
+            RoomEvent::from_json(r#"{"snapshot":{"createdAt":"1"}}"#),
+            Err(Malformed)
+        );
+        assert_eq!(RoomEvent::from_json(r#"{"type":null}"#), Err(Malformed));
+    }
 }

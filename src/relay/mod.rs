@@ -31,11 +31,12 @@ use crate::error::{Code, SyncError};
 use crate::protocol::{self, Action, ClientFrame};
 use crate::settings::RelaySettings;
 use crate::validate::SessionCode;
+use crate::vec_map::VecMap;
 use rate::Window;
 use room::Room;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Identifies one client connection; chosen by the IO layer.
@@ -63,7 +64,7 @@ pub enum RelayOutput {
 }
 
 /// Which per-room limiter an action counts against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Limiter {
     State,
     Rtc,
@@ -77,16 +78,17 @@ struct Conn {
     bindings: Vec<(SessionCode, String)>,
     rate: Window,
     joins: Window,
-    limiters: HashMap<(SessionCode, Limiter), Window>,
+    limiters: VecMap<(SessionCode, Limiter), Window>,
 }
 
 /// The relay core: every room and connection, no IO.
 #[derive(Debug)]
 pub struct RelayCore {
     settings: RelaySettings,
-    rooms: BTreeMap<SessionCode, Room>,
-    conns: HashMap<ConnId, Conn>,
-    per_ip: HashMap<String, usize>,
+    /// Rooms by code, in code order.
+    rooms: VecMap<SessionCode, Room>,
+    conns: VecMap<ConnId, Conn>,
+    per_ip: VecMap<String, usize>,
     out: VecDeque<RelayOutput>,
     seed: [u8; 32],
     counter: u64,
@@ -98,9 +100,9 @@ impl RelayCore {
     pub fn new(settings: RelaySettings, seed: [u8; 32]) -> RelayCore {
         RelayCore {
             settings: settings.clamped(),
-            rooms: BTreeMap::new(),
-            conns: HashMap::new(),
-            per_ip: HashMap::new(),
+            rooms: VecMap::new(),
+            conns: VecMap::new(),
+            per_ip: VecMap::new(),
             out: VecDeque::new(),
             seed,
             counter: 0,
@@ -135,7 +137,7 @@ impl RelayCore {
                 .push_back(RelayOutput::Close { conn, code, reason });
             return false;
         }
-        *self.per_ip.entry(ip.to_string()).or_default() += 1;
+        *self.per_ip.get_or_default(ip.to_string()) += 1;
         self.conns.insert(
             conn,
             Conn {
@@ -143,7 +145,7 @@ impl RelayCore {
                 bindings: Vec::new(),
                 rate: Window::default(),
                 joins: Window::default(),
-                limiters: HashMap::new(),
+                limiters: VecMap::new(),
             },
         );
         true
@@ -185,7 +187,9 @@ impl RelayCore {
             ClientFrame::Other => {
                 // Over the limit, any message that carries an id gets `rate-limited`.
                 if !allowed {
-                    let id = serde_json::from_slice::<Value>(bytes)
+                    let id = std::str::from_utf8(bytes)
+                        .ok()
+                        .and_then(|text| crate::json::parse(text).ok())
                         .map(|v| frame_id(v.get("id")))
                         .unwrap_or_default();
                     self.reply_rate_limited(conn, &id);
@@ -425,7 +429,7 @@ impl RelayCore {
             _ => return Ok(()),
         };
         let c = self.conns.get_mut(&conn).ok_or(Code::RequestFailed)?;
-        let window = c.limiters.entry((code.clone(), limiter)).or_default();
+        let window = c.limiters.get_or_default((code.clone(), limiter));
         if window.hit(now, w, m) {
             Ok(())
         } else {

@@ -4,7 +4,7 @@ use super::media_store::MediaStore;
 use super::password::PasswordHash;
 use super::ConnId;
 use crate::protocol::{OrderedMap, PackMeta, RoomSnapshot};
-use crate::validate::js::{cut_utf16, utf16_len};
+use crate::validate::js::{cut_utf16, js_lower_case, utf16_len};
 use crate::validate::SessionCode;
 use serde_json::{Map, Value};
 
@@ -96,10 +96,10 @@ impl Room {
     /// another member; the base is cut so the result stays within `max` UTF-16 units.
     pub fn unique_name(&self, wanted: &str, except: &str, max: usize) -> String {
         let taken = |n: &str| {
-            let n = n.to_lowercase();
+            let n = js_lower_case(n);
             self.members
                 .iter()
-                .any(|m| m.client_id != except && m.name.to_lowercase() == n)
+                .any(|m| m.client_id != except && js_lower_case(&m.name) == n)
         };
         if !taken(wanted) {
             return wanted.to_string();

@@ -24,8 +24,19 @@ impl SessionCode {
     }
 
     /// The relay's normalization: a valid code, or `None` (the relay's empty string).
+    ///
+    /// JS `trim().toUpperCase()`, computed only as far as a valid code can need it:
+    /// ASCII, plus the few letters whose uppercase is ASCII ([`ascii_uppercase`]).
+    /// Every other character stays non-ASCII in uppercase and makes the code invalid
+    /// either way, so the module does without Unicode's uppercase tables.
     pub fn normalize(raw: &str) -> Option<SessionCode> {
-        let up = super::js::js_trim(raw).to_uppercase();
+        let mut up = String::with_capacity(9);
+        for c in super::js::js_trim(raw).chars() {
+            match c {
+                c if c.is_ascii() => up.push(c.to_ascii_uppercase()),
+                c => up.push_str(ascii_uppercase(c)?),
+            }
+        }
         let b = up.as_bytes();
         let ok = b.len() == 9
             && b[4] == b'-'
@@ -51,6 +62,24 @@ impl SessionCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The uppercase of a non-ASCII character whose uppercase is all ASCII (Unicode's
+/// `SpecialCasing`, as JS `toUpperCase` applies it): `ß` is `SS`, `ﬁ` is `FI`.
+/// `None` for every other non-ASCII character.
+fn ascii_uppercase(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "SS",
+        'ı' => "I",
+        'ſ' => "S",
+        'ﬀ' => "FF",
+        'ﬁ' => "FI",
+        'ﬂ' => "FL",
+        'ﬃ' => "FFI",
+        'ﬄ' => "FFL",
+        'ﬅ' | 'ﬆ' => "ST",
+        _ => return None,
+    })
 }
 
 impl fmt::Display for SessionCode {
@@ -88,6 +117,36 @@ mod tests {
         }
         assert!(SessionCode::normalize("ABCD-EFGH").is_some());
         assert!(SessionCode::normalize("abcd efgh").is_none());
+    }
+
+    #[test]
+    fn uppercase_is_unicode_where_it_gives_ascii() {
+        // Every non-ASCII character whose full uppercase is ASCII is in the table, with
+        // that uppercase; any other keeps a non-ASCII character and cannot make a code.
+        for c in (0x80..=0x10_ffff).filter_map(char::from_u32) {
+            let full: String = c.to_uppercase().collect();
+            assert_eq!(
+                ascii_uppercase(c),
+                full.is_ascii().then_some(full.as_str()),
+                "{c:?}"
+            );
+        }
+        for (raw, code) in [
+            ("ßab-cdef", "SSAB-CDEF"),
+            (" ﬁne-ﬃx ", "FINE-FFIX"),
+            ("ﬁne-ﬃx9", "FINE-FFIX9"),
+            ("ıſbd-ﬅ23", "ISBD-ST23"),
+        ] {
+            let want = raw.trim().to_uppercase();
+            let got = SessionCode::normalize(raw).map(|c| c.as_str().to_string());
+            let valid = SessionCode::normalize(&want).is_some();
+            assert_eq!(got.as_deref(), valid.then_some(want.as_str()), "{raw:?}");
+            if valid {
+                assert_eq!(got.as_deref(), Some(code));
+            }
+        }
+        // KELVIN SIGN is already uppercase (JS lowercases it to `k`, never uppercases it).
+        assert!(SessionCode::normalize("\u{212a}abc-defg").is_none());
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! whose `Number(x)` is finite, floored". These helpers reproduce that on
 //! `serde_json::Value`, so our relay accepts and rejects the same inputs.
 
+pub use super::number::{js_number_to_string, parse_decimal};
+
 use serde_json::Value;
 
 /// `Number(x)` for a JSON value; `None` stands for `undefined` (a missing key).
@@ -54,16 +56,10 @@ fn string_to_number(s: &str) -> f64 {
         }
     }
     match t {
-        "Infinity" | "+Infinity" => return f64::INFINITY,
-        "-Infinity" => return f64::NEG_INFINITY,
-        _ => {}
+        "Infinity" | "+Infinity" => f64::INFINITY,
+        "-Infinity" => f64::NEG_INFINITY,
+        _ => parse_decimal(t).unwrap_or(f64::NAN),
     }
-    // Rust accepts "inf", "nan" and "infinity"; JS does not.
-    let body = t.trim_start_matches(['+', '-']);
-    if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-        return f64::NAN;
-    }
-    t.parse::<f64>().unwrap_or(f64::NAN)
 }
 
 /// `Math.floor(Number(x))` when finite and inside `min..=max`.
@@ -99,6 +95,36 @@ pub fn js_trim(s: &str) -> &str {
     s.trim_matches(is_js_whitespace)
 }
 
+/// `s.toLowerCase()`, for comparing names: Unicode's full lowercase, final sigma
+/// included. In the wasm module it is the host's own `toLowerCase` (the deployed relay's
+/// function), which spares the module Unicode's case tables; natively, Rust's
+/// `str::to_lowercase`. Both apply Unicode's mapping: they differ only for characters
+/// that one Unicode version assigns and the other does not.
+pub fn js_lower_case(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::JsString::from(s).to_lower_case().into()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.to_lowercase()
+    }
+}
+
+/// `s.toLowerCase()` as far as equality with ASCII text goes (keywords, MIME types,
+/// hex digests): ASCII lowercased, KELVIN SIGN to `k`, every other character kept.
+/// Outside ASCII, KELVIN SIGN is the only character whose lowercase is ASCII (a test
+/// checks all of Unicode), so the result equals an ASCII string exactly when the full
+/// lowercase does, without Unicode's case tables.
+pub fn lower_for_ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{212a}' => 'k',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
 /// Length of `s` in UTF-16 code units, as JS `s.length`.
 pub fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
@@ -126,25 +152,6 @@ pub fn js_string(v: Option<&Value>) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Null => Some("null".into()),
         _ => None,
-    }
-}
-
-/// How JavaScript prints a number (`String(n)`), for the finite values JSON can hold.
-pub fn js_number_to_string(n: f64) -> String {
-    if n == 0.0 {
-        return "0".into();
-    }
-    if n.fract() == 0.0 && n.abs() < 1e21 {
-        return format!("{}", n as i128);
-    }
-    let a = n.abs();
-    if (1e-6..1e21).contains(&a) {
-        return format!("{n}");
-    }
-    let s = format!("{n:e}");
-    match s.split_once('e') {
-        Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-        _ => s,
     }
 }
 
@@ -221,6 +228,32 @@ mod tests {
     }
 
     #[test]
+    fn only_kelvin_lowercases_to_ascii_from_outside_ascii() {
+        for c in (0x80..=0x10_ffff).filter_map(char::from_u32) {
+            let full: String = c.to_lowercase().collect();
+            if full.is_ascii() {
+                assert_eq!((c, full.as_str()), ('\u{212a}', "k"));
+            }
+        }
+        for s in [
+            "Classic",
+            "IMAGE/JPEG",
+            "\u{212a}ey",
+            "ÀB",
+            "İ",
+            "ΣΑΣ",
+            "Straße",
+        ] {
+            let (ours, full) = (lower_for_ascii(s), s.to_lowercase());
+            assert_eq!(ours.is_ascii(), full.is_ascii(), "{s}");
+            if full.is_ascii() {
+                assert_eq!(ours, full);
+            }
+        }
+        assert_eq!(js_lower_case("ΣΑΣ Ab"), "σας ab");
+    }
+
+    #[test]
     fn trim_and_cut_count_utf16() {
         assert_eq!(js_trim("\u{feff} a \u{3000}"), "a");
         assert_eq!(js_trim("\u{85}a"), "\u{85}a");
@@ -242,5 +275,54 @@ mod tests {
         assert_eq!(js_json_len(&f), 1);
         assert_eq!(js_number_to_string(1e21), "1e+21");
         assert_eq!(js_number_to_string(-3.0), "-3");
+    }
+}
+
+/// In the wasm module, where [`js_lower_case`] is the host's `toLowerCase`.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_hosts_lowercase_is_unicodes() {
+        for s in [
+            "ÉMILE",
+            "Émile",
+            "ΣΑΣ",
+            "ΑΣ Β",
+            "İstanbul",
+            "ISTANBUL",
+            "\u{212a}elvin",
+            "Straße",
+            "ǅungla",
+            "ԱԲԳ",
+            "ႠႡ",
+            "ⰀⰁ",
+            "𐐀𐐁",
+            "Ꭰ",
+            "ÀÉÎÕÜ",
+            "ÿŸ",
+            "ǈ",
+            "Ⅻ",
+            "ⓐⒶ",
+        ] {
+            assert_eq!(js_lower_case(s), s.to_lowercase(), "{s}");
+        }
+    }
+
+    /// Checked with Node.js 20 and rustc 1.95: the same lowercase for every character.
+    /// A host on another Unicode version would differ on the characters only one of
+    /// the two versions assigns.
+    #[wasm_bindgen_test]
+    fn the_host_and_rust_agree_on_every_character() {
+        let differ: Vec<char> = (0..=0x10_ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| {
+                let s = c.to_string();
+                js_lower_case(&s) != s.to_lowercase()
+            })
+            .collect();
+        assert_eq!(differ, []);
     }
 }

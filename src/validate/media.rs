@@ -40,15 +40,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::digest::{is_sha256_hex, sha256_hex};
-use super::js::{is_js_whitespace, js_number, js_string, js_trim};
+use super::js::{is_js_whitespace, js_number, js_string, js_trim, lower_for_ascii};
 use super::text::{is_media_key, media_key, normalize_ext, sanitize_text, sanitize_value};
 use crate::error::Code;
 
@@ -159,27 +155,22 @@ impl fmt::Debug for MediaFile {
 /// One file of a `getSessionMediaManifest` reply, as the relay sends it.
 ///
 /// Plain data, not verified: the file itself is checked by [`verify_download`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestEntry {
     /// The media identity.
     pub identity: String,
     /// The file name.
-    #[serde(default)]
     pub name: String,
     /// The extension.
-    #[serde(default)]
     pub ext: String,
     /// The MIME type.
-    #[serde(default)]
     pub mime: String,
     /// The size in bytes.
     pub size: usize,
     /// The SHA-256 the relay computed, 64 lowercase hex characters.
-    #[serde(default)]
     pub sha256: String,
     /// When the relay stored the file, in ms.
-    #[serde(default)]
     pub updated_at: u64,
 }
 
@@ -213,7 +204,7 @@ pub fn check_magic(ext: &str, bytes: &[u8]) -> bool {
 
 /// Standard base64 with padding, as `Buffer.toString("base64")` writes it.
 pub fn to_base64(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    super::base64::encode(bytes)
 }
 
 /// The relay's validation of an `uploadSessionMediaFile` `file`, steps 1-9 of
@@ -345,7 +336,7 @@ pub fn verify_download(
         Some(Cow::Borrowed(expected_sha256.unwrap_or(""))),
     ];
     for r in remote.iter().flatten() {
-        let r = js_trim(r).to_lowercase();
+        let r = lower_for_ascii(js_trim(r));
         if is_sha256_hex(&r) && r != sha256 {
             return Err(Code::InvalidSessionMedia);
         }
@@ -434,7 +425,7 @@ fn accepted_mime(ext: &str, v: Option<&Value>) -> Result<&'static str, Code> {
 /// Step 4: empty means canonical; otherwise the canonical type, or `image/jpg` for jpg/jpeg.
 fn mime_for(ext: &str, raw: &str) -> Result<&'static str, Code> {
     let canonical = canonical_mime(ext).ok_or(Code::SessionMediaUnsupportedType)?;
-    let mime = js_trim(raw).to_lowercase();
+    let mime = lower_for_ascii(js_trim(raw));
     let jpeg_alias = matches!(ext, "jpg" | "jpeg") && mime == "image/jpg";
     if mime.is_empty() || mime == canonical || jpeg_alias {
         Ok(canonical)
@@ -473,7 +464,7 @@ fn check_actual_size(size: usize, limits: &MediaLimits) -> Result<(), Code> {
 /// Step 9: the declared hash, trimmed and lowercased; `None` when absent.
 fn declared_sha256(v: Option<&Value>) -> Result<Option<String>, Code> {
     let raw = js_text_or_empty(v).ok_or(Code::InvalidSessionMedia)?;
-    let s = js_trim(&raw).to_lowercase();
+    let s = lower_for_ascii(js_trim(&raw));
     if s.is_empty() {
         Ok(None)
     } else if is_sha256_hex(&s) {
@@ -482,12 +473,6 @@ fn declared_sha256(v: Option<&Value>) -> Result<Option<String>, Code> {
         Err(Code::InvalidSessionMedia)
     }
 }
-
-/// Decodes the unpadded body; trailing bits must be zero.
-const BODY_DECODER: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
 
 /// Step 7: whitespace removed, `^[A-Za-z0-9+/=]+$`, canonical padding or none, and
 /// exactly `size` bytes once decoded. Lengths are checked before decoding.
@@ -514,9 +499,8 @@ fn decode_base64(v: Option<&Value>, size: usize) -> Result<Vec<u8>, Code> {
     if !well_formed || decoded_len(body.len()) != size {
         return Err(Code::InvalidSessionMedia);
     }
-    BODY_DECODER
-        .decode(body)
-        .ok()
+    // The unpadded body; its trailing bits must be zero.
+    super::base64::decode_unpadded(body)
         .filter(|bytes| bytes.len() == size)
         .ok_or(Code::InvalidSessionMedia)
 }
@@ -1103,14 +1087,21 @@ mod tests {
     }
 
     #[test]
-    fn manifest_entries_parse_from_the_wire() {
-        let e: ManifestEntry = serde_json::from_value(json!({
-            "identity": "k:abc", "name": "pose", "ext": "png", "mime": "image/png",
-            "size": 8, "sha256": sha256_hex(PNG), "updatedAt": 5,
-        }))
-        .unwrap();
-        assert_eq!((e.size, e.updated_at), (8, 5));
-        assert_eq!(serde_json::to_value(&e).unwrap()["updatedAt"], json!(5));
+    fn manifest_entries_go_on_the_wire() {
+        let file = from_local(
+            "k:abc",
+            "pose",
+            "png",
+            "",
+            PNG.to_vec(),
+            &MediaLimits::default(),
+        );
+        let e = file.unwrap().manifest_entry(5);
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"identity": "k:abc", "name": "pose", "ext": "png", "mime": "image/png",
+                "size": 8, "sha256": sha256_hex(PNG), "updatedAt": 5})
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //!
 //! Client and relay share every rule here, so they cannot disagree.
 
+pub mod base64;
 pub mod code;
 pub mod digest;
 pub mod js;
 pub mod media;
+pub mod number;
 pub mod pack;
 pub mod state;
 pub mod text;

@@ -29,7 +29,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::digest::{is_sha256_hex, sha256_hex};
-use super::js::{js_int_in, js_json_len, js_number, js_number_to_string, js_trim, utf16_len};
+use super::js::{
+    js_int_in, js_json_len, js_number, js_number_to_string, js_trim, lower_for_ascii, utf16_len,
+};
 use super::text::{is_media_key, normalize_ext, sanitize_text};
 use crate::error::Code;
 use crate::settings::{fixed, RelaySettings};
@@ -82,6 +84,23 @@ pub struct Step {
     pub count: u64,
     /// 0..=2^53-1; the relay's `now + index` when the step had none.
     pub id: u64,
+}
+
+impl Step {
+    /// The step as a JSON value, as the session state keeps it (the same object its
+    /// `Serialize` writes, built without serde_json's value serializer).
+    pub fn to_value(&self) -> Value {
+        let kind = match self.kind {
+            StepKind::Pause => "pause",
+            StepKind::Pose => "pose",
+        };
+        crate::json::object([
+            ("type", kind.into()),
+            ("duration", self.duration.into()),
+            ("count", self.count.into()),
+            ("id", self.id.into()),
+        ])
+    }
 }
 
 #[derive(Serialize)]
@@ -177,7 +196,7 @@ pub fn validate_pack(
 /// # Errors
 /// `session-pack-integrity-failed` when the SHA-256 of `raw_pack_json`'s UTF-8 bytes differs.
 pub fn verify_pack_text(raw_pack_json: &str, announced_hash: &str) -> Result<(), Code> {
-    let announced = js_trim(announced_hash).to_lowercase();
+    let announced = lower_for_ascii(js_trim(announced_hash));
     if !is_sha256_hex(&announced) || sha256_hex(raw_pack_json.as_bytes()) == announced {
         Ok(())
     } else {
@@ -381,7 +400,7 @@ fn js_to_string(v: &Value) -> String {
 
 /// `String(x || "").trim().toLowerCase()`.
 pub(crate) fn lower_trim(v: Option<&Value>) -> String {
-    js_trim(&js_text(v)).to_lowercase()
+    lower_for_ascii(js_trim(&js_text(v)))
 }
 
 /// A media key (identity or order key) after `String(x || "").trim()`.
@@ -990,6 +1009,19 @@ mod tests {
             verify_pack_text(&tampered, &format!("{}g", &p.hash[..63])),
             Ok(())
         );
+    }
+
+    #[test]
+    fn steps_as_values_match_their_serialization() {
+        for kind in [StepKind::Pause, StepKind::Pose] {
+            let step = Step {
+                kind,
+                duration: 30,
+                count: 2,
+                id: MAX_STEP_ID,
+            };
+            assert_eq!(step.to_value(), serde_json::to_value(step).unwrap());
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::js::js_json_len;
 use super::pack::{
-    custom_queue, lower_trim, media_order_keys, memory_type, mode, text_or, uint_in,
+    custom_queue, lower_trim, media_order_keys, memory_type, mode, text_or, uint_in, Step,
 };
 use crate::error::Code;
 use crate::settings::{fixed, RelaySettings};
@@ -101,9 +101,9 @@ pub fn validate_state(
             "currentPoseInStep" | "memoryPosesCount" => int(1.0, poses),
             "imagesCount" | "customQueueLength" | "mediaOrderCount" => int(0.0, keys),
             "ts" | "updatedAt" => int(0.0, ts),
-            "customQueue" => custom_queue(v, s, now_ms).and_then(|steps| {
+            "customQueue" => custom_queue(v, s, now_ms).map(|steps| {
                 queue_len = Some(steps.len());
-                serde_json::to_value(steps).ok()
+                steps.iter().map(Step::to_value).collect()
             }),
             "mediaOrderKeys" => media_order_keys(v, s).map(|k| {
                 order_len = Some(k.len());

@@ -83,11 +83,23 @@ pub fn normalize_ext(v: Option<&Value>) -> String {
         None | Some(Value::Null) => String::new(),
         other => js_string(other).unwrap_or_default(),
     };
-    s.to_lowercase()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
+    s.chars()
+        .filter_map(ascii_alphanumeric_lower)
         .take(12)
         .collect()
+}
+
+/// The ASCII letter or digit in the lowercase of `c`, if any: what remains of a character
+/// once the extension is lowercased and kept to ASCII alphanumerics. Outside ASCII
+/// only KELVIN SIGN (`k`) and `İ` (`i` and a combining dot) have one (a test checks all
+/// of Unicode), so no case tables are needed.
+fn ascii_alphanumeric_lower(c: char) -> Option<char> {
+    match c {
+        '\u{212a}' => Some('k'),
+        'İ' => Some('i'),
+        c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -141,6 +153,19 @@ mod tests {
             password(Some(&json!("x".repeat(129))), 128),
             Err(Code::InvalidPassword)
         );
+    }
+
+    #[test]
+    fn extensions_keep_what_unicode_lowercase_keeps() {
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            let full: String = c
+                .to_lowercase()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            let ours: String = ascii_alphanumeric_lower(c).into_iter().collect();
+            assert_eq!(ours, full, "{c:?}");
+        }
+        assert_eq!(normalize_ext(Some(&json!(".\u{212a}İ\u{130}SΣ"))), "kiis");
     }
 
     #[test]

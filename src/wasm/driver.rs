@@ -16,7 +16,6 @@ use crate::error::{Code, SyncError};
 use crate::validate::media::MediaFile;
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
@@ -42,7 +41,9 @@ struct Inner {
     core: ClientCore,
     link: Box<dyn Link>,
     timer: Timer,
-    ops: BTreeMap<OpId, Pending>,
+    /// Commands in flight, in id order (ids only grow). A `Vec` rather than a map:
+    /// few entries, and one map type less in the wasm module.
+    ops: Vec<(OpId, Pending)>,
     next_op: OpId,
     subscribers: Vec<(u32, Function)>,
     next_subscriber: u32,
@@ -86,7 +87,7 @@ impl Shared {
                     core,
                     link,
                     timer,
-                    ops: BTreeMap::new(),
+                    ops: Vec::new(),
                     next_op: 1,
                     subscribers: Vec::new(),
                     next_subscriber: 1,
@@ -106,6 +107,20 @@ impl Shared {
         on_file: Option<Function>,
         run: impl FnOnce(&mut ClientCore, OpId, u64),
     ) -> Promise {
+        // One body for every command (not one copy per closure type): smaller module.
+        let mut run = Some(run);
+        self.call_once(on_file, &mut |core, op, now| {
+            if let Some(run) = run.take() {
+                run(core, op, now);
+            }
+        })
+    }
+
+    fn call_once(
+        self: &Rc<Self>,
+        on_file: Option<Function>,
+        run: &mut dyn FnMut(&mut ClientCore, OpId, u64),
+    ) -> Promise {
         let mut parts = None;
         let promise = Promise::new(&mut |resolve, reject| parts = Some((resolve, reject)));
         let Some((resolve, reject)) = parts else {
@@ -120,14 +135,14 @@ impl Shared {
             }
             let op = g.next_op;
             g.next_op += 1;
-            g.ops.insert(
+            g.ops.push((
                 op,
                 Pending {
                     resolve,
                     reject,
                     on_file,
                 },
-            );
+            ));
             run(&mut g.core, op, env::now());
         }
         pump(self);
@@ -189,7 +204,7 @@ impl Shared {
             std::mem::take(&mut g.ops)
         };
         let err = closed_error();
-        for p in pending.into_values() {
+        for (_, p) in pending {
             let _ = p.reject.call1(&JsValue::UNDEFINED, &err);
         }
     }
@@ -222,12 +237,14 @@ impl Shared {
                 ClientOutput::Disconnect => g.link.close(now),
                 ClientOutput::Send(frame) => g.link.send(frame, now),
                 ClientOutput::Done { op, result } => {
-                    if let Some(p) = g.ops.remove(&op) {
+                    if let Some(i) = g.ops.iter().position(|(id, _)| *id == op) {
+                        let (_, p) = g.ops.remove(i);
                         effects.push(Effect::Settle(p, result));
                     }
                 }
                 ClientOutput::MediaFile { op, file } => {
-                    if let Some(f) = g.ops.get(&op).and_then(|p| p.on_file.clone()) {
+                    let pending = g.ops.iter().find(|(id, _)| *id == op);
+                    if let Some(f) = pending.and_then(|(_, p)| p.on_file.clone()) {
                         effects.push(Effect::File(f, file));
                     }
                 }

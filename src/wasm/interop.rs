@@ -100,10 +100,11 @@ impl Fields {
         optional(self.get(key)?, |v| v.dyn_into::<Function>().ok())
     }
 
-    /// A setting, as the text an environment variable would hold (`"60000"`, `"true"`).
+    /// A setting, as the text an environment variable would hold (`"60000.0"`,
+    /// `"true"`): a number prints as serde_json prints it, which reads back exactly.
     fn setting(&self, key: &str) -> Result<Option<String>, SyncError> {
         optional(self.get(key)?, |v| match (v.as_f64(), v.as_bool()) {
-            (Some(n), _) if n.is_finite() && n >= 0.0 => Some(format!("{n}")),
+            (Some(n), _) if n.is_finite() && n >= 0.0 => Some(Value::from(n).to_string()),
             (_, Some(b)) => Some(b.to_string()),
             _ => None,
         })
@@ -257,7 +258,7 @@ pub(crate) fn json(value: &JsValue) -> Result<Value, SyncError> {
     let text = js_sys::JSON::stringify(value).map_err(|_| bad())?;
     match text.as_string() {
         None => Ok(Value::Null),
-        Some(t) => serde_json::from_str(&t).map_err(|_| bad()),
+        Some(t) => crate::json::parse(&t).map_err(|_| bad()),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::relay::ConnId;
 use crate::transport::memory::{Delivery, MemoryHub};
 use crate::RelaySettings;
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
@@ -74,8 +74,9 @@ impl MockRelay {
 
 struct HubInner {
     memory: MemoryHub,
-    /// Where each open connection's events go.
-    routes: HashMap<ConnId, Sink>,
+    /// Where each open connection's events go (a `Vec`: few connections, and
+    /// one map type less in the wasm module).
+    routes: Vec<(ConnId, Sink)>,
     /// Events not yet delivered, in the order the relay produced them.
     queue: VecDeque<(ConnId, LinkEvent)>,
     flush_scheduled: bool,
@@ -102,7 +103,7 @@ impl Hub {
             Hub {
                 inner: RefCell::new(HubInner {
                     memory: MemoryHub::new(settings, seed),
-                    routes: HashMap::new(),
+                    routes: Vec::new(),
                     queue: VecDeque::new(),
                     flush_scheduled: false,
                     timer,
@@ -115,7 +116,7 @@ impl Hub {
         let conn = {
             let mut g = self.inner.borrow_mut();
             let conn = g.memory.connect(now).ok()?;
-            g.routes.insert(conn, sink);
+            g.routes.push((conn, sink));
             g.queue.push_back((conn, LinkEvent::Opened));
             conn
         };
@@ -132,7 +133,7 @@ impl Hub {
     fn disconnect(self: &Rc<Self>, conn: ConnId, now: u64) {
         let out = {
             let mut g = self.inner.borrow_mut();
-            g.routes.remove(&conn);
+            g.routes.retain(|(c, _)| *c != conn);
             g.memory.disconnect(conn, now)
         };
         self.route(out);
@@ -193,11 +194,12 @@ impl Hub {
                         break None;
                     };
                     // Events of a connection closed since are dropped.
-                    let Some(sink) = g.routes.get(&conn).cloned() else {
+                    let Some(i) = g.routes.iter().position(|(c, _)| *c == conn) else {
                         continue;
                     };
+                    let sink = g.routes[i].1.clone();
                     if event == LinkEvent::Closed {
-                        g.routes.remove(&conn);
+                        g.routes.remove(i);
                     }
                     break Some((sink, event));
                 }
