@@ -21,7 +21,6 @@ use crate::protocol::{request_frame, Action, PackMeta};
 use crate::settings::ClientSettings;
 use crate::validate::media::MediaFile;
 use crate::vec_map::VecMap;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use state::{ClientState, Status};
 use std::collections::VecDeque;
@@ -96,22 +95,7 @@ pub struct FetchedPack {
 }
 
 pub use crate::validate::media::ManifestEntry;
-
-/// The media manifest of a session ([`Manifest::from_json`] reads it).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Manifest {
-    /// Files in upload order.
-    pub files: Vec<ManifestEntry>,
-    /// Number of files.
-    pub files_count: u64,
-    /// Bytes of all files.
-    pub total_bytes: u64,
-    /// Last media change, relay ms.
-    pub updated_at: u64,
-    /// Who changed it.
-    pub uploaded_by: Option<String>,
-}
+pub use replies::Manifest;
 
 /// Why a request was sent, so its reply goes to the right place.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,15 +1,31 @@
 //! How the client reads the `result` of each reply into the value its command
-//! expects (see [`crate::protocol::fields`]). A result that is not what the
-//! command expects is `request-failed`.
+//! expects (see [`crate::protocol::fields`]), and the [`Manifest`] it reads into.
+//! A result that is not what the command expects is `request-failed`.
 
-use super::Manifest;
 use crate::error::{Code, SyncError};
 use crate::json::take;
 use crate::protocol::fields::{self, count, opt_string, string, uint, Fields, Malformed, Read};
 use crate::protocol::RawJson;
 use crate::protocol::RoomSnapshot;
 use crate::validate::media::ManifestEntry;
+use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// The media manifest of a session ([`Manifest::from_json`] reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// Files in upload order.
+    pub files: Vec<ManifestEntry>,
+    /// Number of files.
+    pub files_count: u64,
+    /// Bytes of all files.
+    pub total_bytes: u64,
+    /// Last media change, relay ms.
+    pub updated_at: u64,
+    /// Who changed it.
+    pub uploaded_by: Option<String>,
+}
 
 fn failed(_: Malformed) -> SyncError {
     Code::RequestFailed.into()

@@ -61,7 +61,8 @@ pub fn decode_unpadded(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-#[cfg(test)]
+// The reference crate is a native dev-dependency only.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
