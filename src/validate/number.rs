@@ -62,25 +62,27 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
     }
 }
 
+/// `Number.MAX_SAFE_INTEGER` (2^53 - 1): integers up to it print all their digits.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 /// How JavaScript prints a number (`String(n)`), for the finite values JSON can hold.
 ///
 /// Other values print their shortest round-trip digits, positional from 1e-6 to 1e21
 /// and `d.ddde±x` outside; when two shortest digit strings are equally near, the even
 /// one is chosen, as ECMAScript's `Number::toString` specifies
-/// (`String(562949953421312.25)` is `"562949953421312.2"`). Integers below 1e21 print
-/// all their digits, which is JS's text up to 2^53 only: above it JS pads the shortest
-/// digits with zeros (`String(2**67)` is `"147573952589676410000"`, here
-/// `"147573952589676412928"`).
+/// (`String(562949953421312.25)` is `"562949953421312.2"`). Integers up to 2^53 print
+/// all their digits; above it, as in JS, the shortest digits padded with zeros
+/// (`String(2**67)` is `"147573952589676410000"`). Not finite (never read from JSON):
+/// `NaN`, `Infinity`, `-Infinity`.
 pub fn js_number_to_string(n: f64) -> String {
     if n == 0.0 {
         return "0".into();
     }
-    if n.fract() == 0.0 && n.abs() < 1e21 {
-        return format!("{}", n as i128);
+    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+        return (n as i64).to_string();
     }
     let Some(shortest) = serde_json::Number::from_f64(n) else {
-        // Not finite: never read from JSON; Rust's names, as before.
-        let name = if n.is_nan() { "NaN" } else { "inf" };
+        let name = if n.is_nan() { "NaN" } else { "Infinity" };
         return format!("{}{name}", if n < 0.0 { "-" } else { "" });
     };
     let (digits, point) = digits_and_point(&shortest.to_string());
@@ -89,8 +91,13 @@ pub fn js_number_to_string(n: f64) -> String {
         out.push('-');
     }
     if (1e-6..1e21).contains(&n.abs()) {
-        // 0.000ddd, or ddd.ddd: never an integer here.
+        // ddd000, ddd.ddd or 0.000ddd.
         match usize::try_from(point) {
+            // An integer: its digits, then zeros up to the point.
+            Ok(int) if int >= digits.len() => {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int - digits.len()));
+            }
             Ok(int) if int > 0 => {
                 out.push_str(&digits[..int]);
                 out.push('.');
@@ -263,13 +270,23 @@ mod tests {
             (-(2_f64.powi(49) + 0.25), "-562949953421312.2"),
             (2_f64.powi(49) + 0.75, "562949953421312.8"),
             (-3.0, "-3"),
+            // Integers: all digits up to 2^53, shortest digits and zeros above.
+            (9_007_199_254_740_991.0, "9007199254740991"),
+            (-9_007_199_254_740_991.0, "-9007199254740991"),
+            (9_007_199_254_740_992.0, "9007199254740992"),
+            (2_f64.powi(67), "147573952589676410000"),
+            (-(2_f64.powi(67)), "-147573952589676410000"),
+            (1e20, "100000000000000000000"),
+            (123e18, "123000000000000000000"),
+            (999_999_999_999_999_900_000.0, "999999999999999900000"),
             (0.0, "0"),
             (-0.0, "0"),
         ] {
             assert_eq!(js_number_to_string(n), js, "{n:e}");
         }
         assert_eq!(js_number_to_string(f64::NAN), "NaN");
-        assert_eq!(js_number_to_string(f64::NEG_INFINITY), "-inf");
+        assert_eq!(js_number_to_string(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(js_number_to_string(f64::INFINITY), "Infinity");
     }
 
     #[test]
@@ -294,6 +311,12 @@ mod tests {
                 }
             };
             if !n.is_finite() {
+                continue;
+            }
+            if n.fract() == 0.0 && (MAX_SAFE_INTEGER..1e21).contains(&n.abs()) {
+                // Integers above 2^53: JS's zeros, not all the digits as before.
+                let ours = js_number_to_string(n);
+                assert_eq!(parse_decimal(&ours), Some(n), "{ours}");
                 continue;
             }
             let (ours, before) = (js_number_to_string(n), rust_formatted(n));
