@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/: wasm in the `wasm-release` profile (release,
 # opt-level "z") -> wasm-bindgen (--target web) -> wasm-opt -Oz (npm's binaryen)
-# -> pkg/package.json from pkg.json; prints sizes.
+# -> glue minified (terser) -> pkg/package.json from pkg.json; prints sizes.
 # Needs what scripts/setup.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 wasm_opt=node_modules/.bin/wasm-opt
-if [[ ! -x "$wasm_opt" ]]; then
-  echo "build-pkg: $wasm_opt is missing; run scripts/setup.sh (or npm ci)" >&2
-  exit 1
-fi
+for tool in "$wasm_opt" node_modules/.bin/terser; do
+  if [[ ! -x "$tool" ]]; then
+    echo "build-pkg: $tool is missing; run scripts/setup.sh (or npm ci)" >&2
+    exit 1
+  fi
+done
 
 cargo build --profile wasm-release --target wasm32-unknown-unknown --lib
 rm -rf pkg
@@ -19,6 +21,12 @@ wasm-bindgen --target web --out-dir pkg --out-name online_sync \
 # --low-memory-unused: the module's stack comes first in memory (rustc's layout for
 # wasm32), so the low 1 KB is only the far end of a 1 MiB stack; -0.5 KB gzip.
 "$wasm_opt" -Oz --converge --strip-producers --low-memory-unused pkg/online_sync_bg.wasm -o pkg/online_sync_bg.wasm
+
+# The JS glue, minified (terser; class names kept for stack traces and `.name`).
+# Export and wasm import names are untouched: only local names are mangled.
+for js in pkg/online_sync.js pkg/snippets/*/*.js; do
+  node_modules/.bin/terser "$js" --module --compress --mangle --keep-classnames -o "$js"
+done
 
 # pkg.json is the manifest; its version must be the crate's.
 node --input-type=module -e '
