@@ -24,6 +24,7 @@ wasm-bindgen --target web --out-dir pkg --out-name online_sync \
 
 # The JS glue, minified (terser; class names kept for stack traces and `.name`).
 # Export and wasm import names are untouched: only local names are mangled.
+shopt -s nullglob
 for js in pkg/online_sync.js pkg/snippets/*/*.js; do
   node_modules/.bin/terser "$js" --module --compress --mangle --keep-classnames -o "$js"
 done

@@ -4,7 +4,6 @@
 //! same in a browser, a webview and Node.js 20.
 
 use js_sys::Function;
-use std::future::Future;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -14,6 +13,9 @@ extern "C" {
 
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
+
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(callback: &JsValue);
 
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
@@ -43,14 +45,10 @@ pub(crate) fn report(what: &str, err: &JsValue) {
     web_sys::console::error_2(&JsValue::from_str(what), err);
 }
 
-/// Runs `f` in a microtask: after the current call stack, before any timer.
+/// Runs `f` in a microtask (`queueMicrotask`): after the current call stack,
+/// before any timer.
 pub(crate) fn later(f: impl FnOnce() + 'static) {
-    spawn(async move { f() });
-}
-
-/// Runs a future on the JS event loop.
-pub(crate) fn spawn(f: impl Future<Output = ()> + 'static) {
-    wasm_bindgen_futures::spawn_local(f);
+    queue_microtask(&Closure::once_into_js(f));
 }
 
 /// One re-armable `setTimeout`; the callback is a JS function owned by the JS GC,

@@ -16,7 +16,8 @@
 //! - `interop`: every JS <-> Rust conversion, and the `invalid-argument` checks;
 //! - `driver`: pending promises, subscribers, the timer, the pump;
 //! - `link`: the transport seen by a client (a trait);
-//! - `websocket`: the WebSocket transport (gloo-net) of `SyncClient.websocket`;
+//! - `websocket`: the WebSocket transport (the host's `WebSocket`, through web-sys)
+//!   of `SyncClient.websocket`;
 //! - [`mock`]: `MockRelay`, the relay core in the page;
 //! - `env`: clock, randomness, timers and console of the JS host;
 //! - `types/*.d.ts`: the hand-written TypeScript declarations, emitted into

@@ -1,92 +1,41 @@
-//! The WebSocket transport of browsers and webviews, on gloo-net: a [`Link`] to
-//! a relay at a `ws://` or `wss://` URL.
+//! The WebSocket transport of browsers and webviews, on the host's `WebSocket`
+//! (web-sys): a [`Link`] to a relay at a `ws://` or `wss://` URL.
 //!
-//! Each connection is one task (`spawn_local`) that owns its
-//! [`gloo_net::websocket::futures::WebSocket`]: it reports `Opened` or
-//! `OpenFailed`, writes the frames the client queued, in order, and reads what
-//! the relay sends (text; binary is decoded as UTF-8) until the socket closes.
-//! The link and its task share one [`Conn`]: an outbox, a `closed` flag and the
-//! task's waker.
+//! Each connection is one [`Conn`]: the socket, its four handlers (`onopen`,
+//! `onmessage`, `onerror`, `onclose`), a connect timer and the frames queued
+//! before it opened. It reports `Opened` or `OpenFailed`, then every text frame
+//! (binary is decoded as UTF-8), then `Closed` when the relay closes it.
 //!
-//! Nothing outlives its use:
-//! - [`Link::close`] (and dropping the link, which `free()` does) sets `closed`
-//!   and wakes the task; the task returns at once, without reporting anything,
-//!   and drops the socket: gloo-net closes it and removes its listeners, and
-//!   the task's connect timer is cleared.
+//! Nothing outlives its use (the rule gloo-net follows, without its futures
+//! wrapper, which cost the module 7.8 KB gzip: BENCHMARKS.md):
+//! - [`Link::close`] (and dropping the link, which `free()` does) ends the
+//!   connection without another event: the handlers are detached from the
+//!   socket, the timer cleared, the socket closed with 1000, and the closures
+//!   dropped with the `Conn`.
 //! - A connection that ends on its own (open failed, closed by the relay) ends
-//!   its task after the last event.
+//!   the same way right after its last event.
 //! - A connect that neither opens nor fails within the request timeout is given
 //!   up (`OpenFailed`), so neither a call nor a reconnect waits on a socket that
 //!   hangs in `CONNECTING`.
 //!
 //! Where the host has no `WebSocket` (Node.js 20 without its flag), opening
 //! fails with `OpenFailed`: calls reject with `transport-unavailable`. An `error`
-//! before the socket opens is a failed connect too: Node.js 20 fires `error` for a
-//! refused connection and never `close`.
-//!
-//! gloo-net removes its `close` listener on drop by dispatching a synthetic
-//! `CloseEvent`; hosts that have `WebSocket` but no `CloseEvent` constructor
-//! (Node.js 22) cannot build one, so the listener would outlive its closure and
-//! the socket's real close would call freed memory. [`ensure_close_event`] gives
-//! such hosts a minimal `CloseEvent` once; browsers and webviews have their own.
+//! before the socket opens is a failed connect too: Node.js 20 fires `error` for
+//! a refused connection and never `close`.
 
 use super::env::{self, Timer};
 use super::link::{Link, LinkEvent, Sink};
-use futures_core::Stream;
-use futures_sink::Sink as _;
-use gloo_net::websocket::futures::WebSocket;
-use gloo_net::websocket::{Message, State};
+use js_sys::{ArrayBuffer, Uint8Array};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::future::poll_fn;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::task::{Context, Poll, Waker};
-use wasm_bindgen::prelude::wasm_bindgen;
-
-#[wasm_bindgen(inline_js = "export function ensure_close_event() {
-  if (typeof globalThis.CloseEvent !== 'function' && typeof globalThis.Event === 'function') {
-    globalThis.CloseEvent = class CloseEvent extends Event {
-      constructor(type, init = {}) {
-        super(type, init);
-        this.code = init.code ?? 0;
-        this.reason = init.reason ?? '';
-        this.wasClean = init.wasClean ?? false;
-      }
-    };
-  }
-}")]
-extern "C" {
-    /// Defines a minimal global `CloseEvent` where the host lacks one (see the module doc).
-    fn ensure_close_event();
-}
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, Event, MessageEvent, WebSocket};
 
 /// `url` if it is an absolute `ws://` or `wss://` URL with a host and no fragment.
 pub(crate) fn relay_url(url: &str) -> Option<String> {
     let parsed = web_sys::Url::new(url.trim()).ok()?;
     let scheme_ok = matches!(parsed.protocol().as_str(), "ws:" | "wss:");
     (scheme_ok && !parsed.hostname().is_empty() && parsed.hash().is_empty()).then(|| parsed.href())
-}
-
-/// What a connection's link and task share.
-#[derive(Default)]
-struct Conn {
-    /// Frames to write, in order.
-    outbox: RefCell<VecDeque<String>>,
-    /// Set by the link: the task ends without another event.
-    closed: Cell<bool>,
-    /// Set by the connect timer.
-    timed_out: Cell<bool>,
-    /// The task, while it waits.
-    waker: RefCell<Option<Waker>>,
-}
-
-impl Conn {
-    fn wake(&self) {
-        if let Some(waker) = self.waker.borrow_mut().take() {
-            waker.wake();
-        }
-    }
 }
 
 /// One client's link to the relay at a WebSocket URL.
@@ -111,13 +60,10 @@ impl WebSocketLink {
 impl Link for WebSocketLink {
     fn open(&mut self, sink: Sink, now: u64) {
         self.close(now);
-        ensure_close_event();
-        match WebSocket::open(&self.url) {
+        match WebSocket::new(&self.url) {
             Ok(ws) => {
-                let conn = Rc::new(Conn::default());
-                self.conn = Some(conn.clone());
                 let deadline = now.saturating_add(self.connect_timeout_ms);
-                env::spawn(run(ws, conn, sink, deadline));
+                self.conn = Some(Conn::start(ws, sink, deadline, now));
             }
             // No `WebSocket` in this host, or a URL the browser refuses.
             Err(_) => env::later(move || sink.deliver(LinkEvent::OpenFailed)),
@@ -126,16 +72,13 @@ impl Link for WebSocketLink {
 
     fn send(&mut self, frame: String, _now: u64) {
         if let Some(conn) = &self.conn {
-            conn.outbox.borrow_mut().push_back(frame);
-            conn.wake();
+            conn.send(frame);
         }
     }
 
     fn close(&mut self, _now: u64) {
         if let Some(conn) = self.conn.take() {
-            conn.closed.set(true);
-            conn.outbox.borrow_mut().clear();
-            conn.wake();
+            conn.end();
         }
     }
 }
@@ -146,94 +89,145 @@ impl Drop for WebSocketLink {
     }
 }
 
-/// One connection, from `CONNECTING` until it closes or the link lets it go.
-async fn run(mut ws: WebSocket, conn: Rc<Conn>, sink: Sink, connect_deadline: u64) {
-    let weak: Weak<Conn> = Rc::downgrade(&conn);
-    let mut connect_timer = Timer::new(
-        move || {
-            if let Some(conn) = weak.upgrade() {
-                conn.timed_out.set(true);
-                conn.wake();
-            }
-        },
-        true,
-    );
-    connect_timer.arm(Some(connect_deadline), env::now());
-    let mut open = false;
-    poll_fn(|cx| {
-        *conn.waker.borrow_mut() = Some(cx.waker().clone());
-        loop {
-            if conn.closed.get() {
-                return Poll::Ready(());
-            }
-            let event = match next_event(&mut ws, &conn, &mut open, cx) {
-                Poll::Ready(event) => event,
-                Poll::Pending => return Poll::Pending,
-            };
-            if open {
-                connect_timer.cancel();
-            }
-            let last = matches!(event, LinkEvent::OpenFailed | LinkEvent::Closed);
-            // The client may call back into the link (send, close, open anew).
-            sink.deliver(event);
-            if last {
-                return Poll::Ready(());
-            }
-        }
-    })
-    .await;
-    conn.waker.borrow_mut().take();
-    // A normal close for the relay; dropping the socket removes its listeners.
-    let _ = ws.close(Some(1000), None);
+/// What a handler was called for.
+#[derive(Clone, Copy)]
+enum Kind {
+    Open,
+    Message,
+    Error,
+    Close,
+    Timeout,
 }
 
-/// The next event of the connection, after writing what is queued.
-fn next_event(
-    ws: &mut WebSocket,
-    conn: &Conn,
-    open: &mut bool,
-    cx: &mut Context<'_>,
-) -> Poll<LinkEvent> {
-    if !*open {
-        if conn.timed_out.get() {
-            return Poll::Ready(LinkEvent::OpenFailed);
-        }
-        // An error (or the end of the stream) before open is a failed connect.
-        // Nothing else can arrive before open.
-        if let Poll::Ready(None | Some(Err(_))) = Pin::new(&mut *ws).poll_next(cx) {
-            return Poll::Ready(LinkEvent::OpenFailed);
-        }
-        // Ready once the socket left CONNECTING: opened, or failed.
-        if Pin::new(&mut *ws).poll_ready(cx).is_pending() {
-            return Poll::Pending;
-        }
-        if !matches!(ws.state(), State::Open) {
-            return Poll::Ready(LinkEvent::OpenFailed);
-        }
-        *open = true;
-        return Poll::Ready(LinkEvent::Opened);
-    }
-    // Open: `poll_ready` is always ready. A socket that is closing drops what
-    // it is given; its close event follows.
-    while Pin::new(&mut *ws).poll_ready(cx).is_ready() {
-        let Some(frame) = conn.outbox.borrow_mut().pop_front() else {
-            break;
+/// A socket event handler (one type for all four: one instance of the glue).
+type Handler = Closure<dyn FnMut(Event)>;
+
+/// One connection, from `CONNECTING` until it ends.
+struct Conn {
+    ws: WebSocket,
+    sink: Sink,
+    opened: Cell<bool>,
+    ended: Cell<bool>,
+    /// Frames sent before the socket opened, written on open.
+    queued: RefCell<Vec<String>>,
+    /// The socket's handlers, owned here: dropped with the connection.
+    handlers: RefCell<Vec<Handler>>,
+    connect_timer: RefCell<Option<Timer>>,
+}
+
+impl Conn {
+    fn start(ws: WebSocket, sink: Sink, deadline: u64, now: u64) -> Rc<Conn> {
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let conn = Rc::new(Conn {
+            ws,
+            sink,
+            opened: Cell::new(false),
+            ended: Cell::new(false),
+            queued: RefCell::new(Vec::new()),
+            handlers: RefCell::new(Vec::with_capacity(4)),
+            connect_timer: RefCell::new(None),
+        });
+        let weak = Rc::downgrade(&conn);
+        let handler = |kind: Kind| {
+            let weak = weak.clone();
+            Handler::new(move |event: Event| on_event(&weak, kind, Some(event)))
         };
-        let _ = Pin::new(&mut *ws).start_send(Message::Text(frame));
+        let handlers = [
+            handler(Kind::Open),
+            handler(Kind::Message),
+            handler(Kind::Error),
+            handler(Kind::Close),
+        ];
+        conn.ws
+            .set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
+        conn.ws
+            .set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
+        conn.ws
+            .set_onerror(Some(handlers[2].as_ref().unchecked_ref()));
+        conn.ws
+            .set_onclose(Some(handlers[3].as_ref().unchecked_ref()));
+        conn.handlers.borrow_mut().extend(handlers);
+        let mut timer = Timer::new(move || on_event(&weak, Kind::Timeout, None), true);
+        timer.arm(Some(deadline), now);
+        *conn.connect_timer.borrow_mut() = Some(timer);
+        conn
     }
-    loop {
-        match Pin::new(&mut *ws).poll_next(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Some(Ok(Message::Text(text)))) => {
-                return Poll::Ready(LinkEvent::Frame(text))
-            }
-            Poll::Ready(Some(Ok(Message::Bytes(bytes)))) => {
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                return Poll::Ready(LinkEvent::Frame(text));
-            }
-            // An error or close event: the end of the stream follows.
-            Poll::Ready(Some(Err(_))) => {}
-            Poll::Ready(None) => return Poll::Ready(LinkEvent::Closed),
+
+    fn send(&self, frame: String) {
+        if self.ended.get() {
+            return;
+        }
+        if self.opened.get() {
+            // A socket that is closing drops what it is given; its close event follows.
+            let _ = self.ws.send_with_str(&frame);
+        } else {
+            self.queued.borrow_mut().push(frame);
         }
     }
+
+    /// Ends the connection: no handler runs again, the socket is closed.
+    fn end(&self) {
+        if self.ended.replace(true) {
+            return;
+        }
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onclose(None);
+        self.connect_timer.borrow_mut().take();
+        self.queued.borrow_mut().clear();
+        // A normal close for the relay (nothing happens to a socket already closed).
+        let _ = self.ws.close_with_code(1000);
+        // Dropped here, or after the handler that is running returns.
+        self.handlers.borrow_mut().clear();
+    }
+}
+
+/// One handler call: what it means for the client, then delivered.
+fn on_event(conn: &Weak<Conn>, kind: Kind, event: Option<Event>) {
+    let Some(conn) = conn.upgrade() else {
+        return;
+    };
+    if conn.ended.get() {
+        return;
+    }
+    let opened = conn.opened.get();
+    let link_event = match kind {
+        Kind::Open => {
+            conn.opened.set(true);
+            conn.connect_timer.borrow_mut().take();
+            for frame in conn.queued.take() {
+                let _ = conn.ws.send_with_str(&frame);
+            }
+            LinkEvent::Opened
+        }
+        Kind::Message => match event.and_then(message_text) {
+            Some(text) => LinkEvent::Frame(text),
+            None => return,
+        },
+        // After open, an error is followed by its close event.
+        Kind::Error if opened => return,
+        Kind::Error | Kind::Close | Kind::Timeout if !opened => LinkEvent::OpenFailed,
+        Kind::Close => LinkEvent::Closed,
+        Kind::Error | Kind::Timeout => return,
+    };
+    if matches!(link_event, LinkEvent::OpenFailed | LinkEvent::Closed) {
+        conn.end();
+    }
+    // The client may call back into the link (send, close, open anew).
+    conn.sink.deliver(link_event);
+}
+
+/// A message's text: a string as is, binary decoded as UTF-8 (lossy).
+///
+/// The event is read as a `MessageEvent` without an `instanceof` check: Node.js's
+/// WebSocket (undici) fires its own `MessageEvent` class, not the global one.
+fn message_text(event: Event) -> Option<String> {
+    let data = event.unchecked_into::<MessageEvent>().data();
+    if let Some(text) = data.as_string() {
+        return Some(text);
+    }
+    let buffer = data.dyn_into::<ArrayBuffer>().ok()?;
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }

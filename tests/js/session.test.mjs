@@ -221,9 +221,9 @@ describe("free()", () => {
     await assertRoomClosed(r, code);
   });
 
-  // A process of its own: on a host without a global CloseEvent (node < 23) the
-  // bug this guards against (gloo-net's close listener outliving its closure)
-  // would end the test process.
+  // A process of its own: a socket handler outliving its closure after free()
+  // (as gloo-net's close listener once did on hosts without a global CloseEvent,
+  // node < 23) throws from the event loop and would end the test process.
   it(
     "free() of a connected client does not crash a host without a global CloseEvent",
     {
