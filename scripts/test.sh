@@ -19,9 +19,9 @@ scripts/setup.sh
 step "build pkg/"
 scripts/build-pkg.sh
 
-step "wasm-bindgen-test: node and headless Chromium"
+step "wasm-bindgen-test: node (the lib's wasm tests, wasm-node) and headless Chromium (wasm-browser)"
 CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
-  cargo test --target wasm32-unknown-unknown --test wasm-node --test wasm-browser
+  cargo test --target wasm32-unknown-unknown --lib --test wasm-node --test wasm-browser
 
 step "JS API on MockRelay (node --test) and smoke"
 node --test tests/js/
