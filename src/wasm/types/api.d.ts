@@ -206,7 +206,11 @@ export interface MockRelayOptions {
   joinAttemptsWindowMs?: number;
   uploadLockStaleMs?: number;
   maxDisplayName?: number;
-  /** scrypt cost of room passwords as log2(N); default 14. Lower it only in tests. */
+  /**
+   * The relay server's scrypt cost for room passwords, as log2(N); default 14. Accepted
+   * for the settings' sake and without effect here: MockRelay hashes room passwords
+   * with salted SHA-256 (the page already holds them in plaintext).
+   */
   passwordHashLogN?: number;
 }
 
