@@ -10,6 +10,7 @@
 //!   in the memory of the page that also holds every client's plaintext password (the
 //!   client core keeps it to rejoin), so a memory-hard hash protects nothing there, and
 //!   scrypt cost the module 2.7 KB gzip. The deployed mock transport compares plaintext.
+
 use crate::validate::digest::hex;
 
 /// A room password's salted hash.
