@@ -16,25 +16,7 @@ use wasm_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-async fn states_and_host_leave() {
-    wasm_support::states_and_host_leave().await;
-}
-
-#[wasm_bindgen_test]
-async fn pack_and_media_round_trip() {
-    wasm_support::pack_and_media_round_trip().await;
-}
-
-#[wasm_bindgen_test]
-async fn bad_arguments() {
-    wasm_support::bad_arguments().await;
-}
-
-#[wasm_bindgen_test]
-async fn transport_unavailable() {
-    wasm_support::transport_unavailable().await;
-}
+wasm_support::scenario_tests!();
 
 /// `createImageBitmap(new Blob([bytes], {type}))`: the width of the decoded image.
 async fn decoded_width(bytes: &[u8], mime: &str) -> f64 {

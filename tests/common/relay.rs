@@ -11,19 +11,12 @@ use online_sync::RelaySettings;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+// Each test binary uses only part of these.
+#[allow(unused_imports)]
+pub use super::fixtures::{pack_two_refs as pack, png_signature as png, settings, CODE};
+
 /// The first `now` of every scenario (ms since the epoch).
 pub const T0: u64 = 1_700_000_000_000;
-
-/// A session code used by most scenarios.
-pub const CODE: &str = "ABCD-EFGH";
-
-/// Relay settings for tests: the deployed defaults with a cheap scrypt cost.
-pub fn settings() -> RelaySettings {
-    RelaySettings {
-        password_hash_log_n: 4,
-        ..RelaySettings::default()
-    }
-}
 
 /// One frame the relay sent to a connection.
 #[derive(Debug, Clone)]
@@ -312,13 +305,6 @@ pub fn ev(t: &str, s: &str) -> (String, String) {
     (t.to_string(), s.to_string())
 }
 
-/// Smallest valid PNG-looking bytes (signature and length >= 8), padded to `len`.
-pub fn png(len: usize, fill: u8) -> Vec<u8> {
-    let mut b = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    b.resize(len.max(8), fill);
-    b
-}
-
 /// Standard padded base64.
 pub fn b64(bytes: &[u8]) -> String {
     online_sync::validate::media::to_base64(bytes)
@@ -330,24 +316,4 @@ pub fn media_payload(identity: &str, ext: &str, bytes: &[u8]) -> Value {
         "identity": identity, "name": format!("{identity}.{ext}"), "ext": ext, "mime": "",
         "size": bytes.len(), "dataBase64": b64(bytes),
     }})
-}
-
-/// A valid pack as the app builds it.
-pub fn pack() -> Value {
-    json!({
-        "schema": "posechrono-session-pack", "version": 1,
-        "createdAt": "2024-01-01T00:00:00.000Z",
-        "source": {"runtime": "desktop", "language": "fr"},
-        "session": {
-            "mode": "classique", "selectedDuration": 60, "timeRemaining": 60,
-            "memoryType": "flash", "memoryDuration": 0, "memoryPosesCount": 1,
-            "memoryDrawingTime": 0, "memoryNoPressure": false,
-            "customQueue": [{"type": "pose", "duration": 30, "count": 2, "id": 7}],
-            "mediaOrderKeys": ["k:a", "k:b"], "imagesCount": 2,
-        },
-        "mediaRefs": [
-            {"identity": "k:a", "index": 0, "name": "a.png", "ext": "png"},
-            {"identity": "k:b", "index": 1, "name": "b.png", "ext": "png"},
-        ],
-    })
 }

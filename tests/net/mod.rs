@@ -9,7 +9,6 @@
 
 use futures_util::{SinkExt, StreamExt};
 use online_sync::server::{run, ServerConfig};
-use online_sync::RelaySettings;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -26,25 +25,21 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
+
+// Each test binary uses only part of these.
+#[allow(unused_imports)]
+pub use fixtures::{pack, png, settings, CODE};
+
 /// Upper bound of any single wait: a hang guard, never a pass/fail criterion.
 pub const GUARD: Duration = Duration::from_secs(10);
-
-/// The session code most tests use.
-pub const CODE: &str = "ABCD-EFGH";
 
 /// Awaits `f`, failing the test if it hangs past [`GUARD`].
 pub async fn guard<T>(what: &str, f: impl Future<Output = T>) -> T {
     match timeout(GUARD, f).await {
         Ok(v) => v,
         Err(_) => panic!("hang guard: {what} did not finish within {GUARD:?}"),
-    }
-}
-
-/// Relay settings for tests: the deployed defaults with a cheap password hash.
-pub fn settings() -> RelaySettings {
-    RelaySettings {
-        password_hash_log_n: 4,
-        ..RelaySettings::default()
     }
 }
 
@@ -536,33 +531,4 @@ pub fn parse_frames(mut b: &[u8]) -> Vec<RawFrame> {
         b = &b[head + len..];
     }
     out
-}
-
-/// A valid session pack as the app builds it, with `refs` media refs.
-pub fn pack(refs: usize) -> Value {
-    let media_refs: Vec<Value> = (0..refs)
-        .map(|i| json!({"identity": format!("img-{i}"), "index": i, "name": format!("pose {i}.png"), "ext": "png"}))
-        .collect();
-    json!({
-        "schema": "posechrono-session-pack", "version": 1,
-        "createdAt": "2026-11-25T09:00:00.000Z",
-        "source": {"runtime": "desktop", "language": "fr"},
-        "session": {"mode": "classique", "selectedDuration": 60, "timeRemaining": 60,
-            "memoryType": "flash", "memoryDuration": 0, "memoryPosesCount": 1,
-            "memoryDrawingTime": 0, "memoryNoPressure": false, "imagesCount": refs,
-            "customQueue": [], "mediaOrderKeys": (0..refs).map(|i| format!("img-{i}")).collect::<Vec<_>>()},
-        "mediaRefs": media_refs,
-    })
-}
-
-/// A real 1x1 PNG, with `salt` appended so every file hashes differently.
-pub fn png(salt: u8) -> Vec<u8> {
-    let mut b = vec![
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 13, b'I', b'D', b'A',
-        b'T', 0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, b'I',
-        b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82,
-    ];
-    b.push(salt);
-    b
 }

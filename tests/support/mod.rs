@@ -4,19 +4,14 @@
 
 use online_sync::client::{HostOptions, JoinOptions, LocalMediaFile, OpValue};
 use online_sync::transport::sim::Sim;
-use online_sync::{RelaySettings, SyncError};
-use serde_json::{json, Value};
+use online_sync::SyncError;
 
-/// The code every scenario uses.
-pub const CODE: &str = "ABCD-EFGH";
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
 
-/// Relay settings with a cheap password hash (tests only).
-pub fn settings() -> RelaySettings {
-    RelaySettings {
-        password_hash_log_n: 4,
-        ..Default::default()
-    }
-}
+// Each test binary uses only part of these.
+#[allow(unused_imports)]
+pub use fixtures::{pack, png, settings, CODE};
 
 /// A simulation with a relay and no clients.
 pub fn sim() -> Sim {
@@ -62,35 +57,6 @@ pub fn room(n: usize, mode: &str) -> Sim {
     }
     s.settle();
     s
-}
-
-/// A valid session pack as the app builds it, with `refs` media refs.
-pub fn pack(refs: usize) -> Value {
-    let refs: Vec<Value> = (0..refs)
-        .map(|i| json!({"identity": format!("img-{i}"), "index": i, "name": format!("pose {i}.png"), "ext": "png"}))
-        .collect();
-    json!({
-        "schema": "posechrono-session-pack", "version": 1,
-        "createdAt": "2026-11-25T09:00:00.000Z",
-        "source": {"runtime": "desktop", "language": "fr"},
-        "session": {"mode": "classique", "selectedDuration": 60, "timeRemaining": 60,
-            "memoryType": "flash", "memoryDuration": 0, "memoryPosesCount": 1,
-            "memoryDrawingTime": 0, "memoryNoPressure": false, "imagesCount": refs.len(),
-            "customQueue": [], "mediaOrderKeys": (0..refs.len()).map(|i| format!("img-{i}")).collect::<Vec<_>>()},
-        "mediaRefs": refs,
-    })
-}
-
-/// A real 1x1 PNG, with `salt` in a trailing chunk so every file hashes differently.
-pub fn png(salt: u8) -> Vec<u8> {
-    let mut b = vec![
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 13, b'I', b'D', b'A',
-        b'T', 0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, b'I',
-        b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82,
-    ];
-    b.push(salt);
-    b
 }
 
 /// A local PNG file to publish.

@@ -151,6 +151,28 @@ pub async fn session(relay: &MockRelay, host: &SyncClient, guest: &SyncClient) -
     code
 }
 
+/// Declares, in the test file that calls it, one `#[wasm_bindgen_test]` per
+/// scenario below, so `wasm-node.rs` and `wasm-browser.rs` run the same set.
+macro_rules! scenario_tests {
+    () => {
+        $crate::wasm_support::scenario_tests!(
+            states_and_host_leave,
+            pack_and_media_round_trip,
+            bad_arguments,
+            transport_unavailable
+        );
+    };
+    ($($scenario:ident),+) => {
+        $(
+            #[::wasm_bindgen_test::wasm_bindgen_test]
+            async fn $scenario() {
+                $crate::wasm_support::$scenario().await;
+            }
+        )+
+    };
+}
+pub(crate) use scenario_tests;
+
 // ---- scenarios ----
 
 /// `idle -> connecting -> hosting/joined -> idle`, and a host leaving ends the session.
