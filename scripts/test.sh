@@ -17,7 +17,7 @@ step "setup (wasm target, wasm-bindgen-cli, chromium, node tools)"
 scripts/setup.sh
 
 step "build pkg/"
-scripts/build-pkg.sh
+scripts/build-pkg.sh --check-budget
 
 step "wasm-bindgen-test: node (the lib's wasm tests, wasm-node) and headless Chromium (wasm-browser)"
 CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
