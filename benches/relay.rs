@@ -1,7 +1,9 @@
 //! Relay benchmarks over real sockets, against the release relay binary:
 //! - connections held and memory per idle connection;
 //! - fan-out latency of a host state update to every member, 100 rooms x 10 members;
-//! - media upload-to-download throughput for a 2 MiB file.
+//! - media upload-to-download throughput for a 2 MiB file;
+//! - latency of other requests while rooms with passwords are created (scrypt),
+//!   hashes off the relay-core thread (2 workers, the default) and inline (0).
 //!
 //! Run: `cargo bench --bench relay` (prints figures; `BENCH_OUT=path` also writes them as Markdown).
 
@@ -28,6 +30,10 @@ impl Drop for Relay {
 }
 
 fn start_relay() -> Relay {
+    start_relay_with(&[])
+}
+
+fn start_relay_with(env: &[(&str, &str)]) -> Relay {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -39,6 +45,7 @@ fn start_relay() -> Relay {
         .env("POSECHRONO_SYNC_MAX_CONNECTIONS_PER_IP", "5000")
         .env("POSECHRONO_SYNC_MAX_ROOMS", "1000")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .spawn()
         .expect("relay binary");
@@ -246,6 +253,78 @@ async fn media_throughput(relay: &Relay, runs: usize) -> String {
     )
 }
 
+/// A session code from the generator's alphabet for `n`.
+fn code_for(prefix: &str, n: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let tail: String = (0..4)
+        .map(|i| ALPHABET[(n >> (5 * i)) % 32] as char)
+        .collect();
+    format!("{prefix}-{tail}")
+}
+
+/// `hashers` connections create and leave password rooms back to back (one scrypt
+/// hash each, deployed cost) for `secs`; meanwhile a probe asks for its own room's
+/// snapshot every 30 ms (under the per-socket rate). The probe's latency, with `workers` hash workers.
+async fn password_stall(workers: usize, hashers: usize, secs: u64) -> String {
+    let relay = start_relay_with(&[(
+        "POSECHRONO_SYNC_PASSWORD_HASH_WORKERS",
+        &workers.to_string(),
+    )]);
+    let mut probe = connect_async(&relay.url).await.unwrap().0;
+    request(
+        &mut probe,
+        "p0",
+        "createRoom",
+        json!({"sessionCode": "PRBE-2345", "hostClientId": "probe"}),
+    )
+    .await;
+    let until = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for h in 0..hashers {
+        let url = relay.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ws = connect_async(&url).await.unwrap().0;
+            let mut n = 0;
+            while Instant::now() < until {
+                let code = code_for(&format!("PW{}{}", (b'A' + (h / 26) as u8) as char, (b'A' + (h % 26) as u8) as char), n);
+                let p = json!({"sessionCode": code, "hostClientId": format!("h{h}"), "password": "s3cret-pass"});
+                request(&mut ws, &format!("c{n}"), "createRoom", p).await;
+                request(&mut ws, &format!("l{n}"), "leaveRoom", json!({"sessionCode": code})).await;
+                n += 1;
+                // Under the per-socket message rate (45/s).
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            n
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut i = 0;
+    while Instant::now() < until {
+        i += 1;
+        let t = Instant::now();
+        request(
+            &mut probe,
+            &format!("s{i}"),
+            "getRoomSnapshot",
+            json!({"sessionCode": "PRBE-2345"}),
+        )
+        .await;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let mut hashes = 0;
+    for t in tasks {
+        hashes += t.await.unwrap();
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    format!(
+        "| password rooms created with {workers} hash workers ({hashers} creators, {secs} s): {hashes} hashes; probe latency p50 / p99 / max | {:.2} / {:.2} / {:.2} ms |\n",
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        lat.last().copied().unwrap_or(0.0)
+    )
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -272,6 +351,8 @@ fn main() {
         out += &idle_connections(&relay, 1000).await;
         out += &fan_out(&relay, 100, 10, 20).await;
         out += &media_throughput(&relay, 7).await;
+        out += &password_stall(2, 4, 5).await;
+        out += &password_stall(0, 4, 5).await;
     });
     println!("{out}");
     if let Ok(path) = std::env::var("BENCH_OUT") {

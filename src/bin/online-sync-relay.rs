@@ -50,6 +50,14 @@ mod native {
         /// On shutdown, wait this long for sockets to close, ms.
         #[arg(long, env = "POSECHRONO_SYNC_SHUTDOWN_GRACE_MS")]
         shutdown_grace_ms: Option<u64>,
+        /// Room-password hashes (scrypt) run at once off the relay-core thread
+        /// [default: 2]; 0 hashes on that thread, stalling every room per hash.
+        #[arg(long, env = "POSECHRONO_SYNC_PASSWORD_HASH_WORKERS")]
+        password_hash_workers: Option<usize>,
+        /// Create/join requests waiting for a password hash at once; past it they
+        /// get rate-limited [default: 32; at least 1].
+        #[arg(long, env = "POSECHRONO_SYNC_PASSWORD_HASH_MAX_PENDING")]
+        password_hash_max_pending: Option<usize>,
     }
 
     /// `Number(x)` of a JS string, for a port: whitespace trimmed, a finite
@@ -131,6 +139,13 @@ mod native {
             ping_interval_ms: args.ping_interval_ms.unwrap_or(d.ping_interval_ms).max(100),
             idle_timeout_ms: args.idle_timeout_ms.unwrap_or(d.idle_timeout_ms).max(100),
             shutdown_grace_ms: args.shutdown_grace_ms.unwrap_or(d.shutdown_grace_ms),
+            password_hash_workers: args
+                .password_hash_workers
+                .unwrap_or(d.password_hash_workers),
+            password_hash_max_pending: args
+                .password_hash_max_pending
+                .unwrap_or(d.password_hash_max_pending)
+                .max(1),
         };
         let shutdown = shutdown_signal();
         let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -4,8 +4,9 @@
 //! request leaves the room exactly as it was. Broadcasts are queued before the
 //! reply, so the sender sees the event first, as with the deployed relay.
 
+use super::hashing::{Derived, Step, Waiting};
 use super::media_store::StoreLimits;
-use super::password::PasswordHash;
+use super::password::{self, PasswordHash};
 use super::room::{control_mode, sync_state, Member, Room, StoredPack};
 use super::{ConnId, RelayCore};
 use crate::error::{Code, SyncError};
@@ -104,7 +105,8 @@ impl RelayCore {
         code: SessionCode,
         p: &Payload,
         now: u64,
-    ) -> Reply {
+        derived: Option<Derived>,
+    ) -> Result<Step, SyncError> {
         if self.rooms.contains_key(&code) {
             return Err(Code::SessionAlreadyExists.into());
         }
@@ -114,8 +116,21 @@ impl RelayCore {
         let host = client_id(p.get("hostClientId"), self.settings.max_client_id)
             .ok_or(Code::InvalidHostClientId)?;
         let pw = password(p.get("password"), self.settings.max_password)?;
-        let password = (!pw.is_empty())
-            .then(|| PasswordHash::new(&pw, self.salt(), self.settings.password_hash_log_n));
+        let password = match derived {
+            Some(d) => Some(PasswordHash::from_key(d.salt_hex, d.key, d.log_n)),
+            None if pw.is_empty() => None,
+            None => {
+                let log_n = self.settings.password_hash_log_n;
+                let salt_hex = password::salt_hex(self.salt());
+                let wait =
+                    self.wait_for_hash(conn, Waiting::Create, &code, p, &pw, &salt_hex, log_n);
+                if let Some(step) = wait? {
+                    return Ok(step);
+                }
+                let key = password::derive(&pw, &salt_hex, log_n);
+                Some(PasswordHash::from_key(salt_hex, key, log_n))
+            }
+        };
         let room = Room {
             code: code.clone(),
             name: sanitize_value(
@@ -148,7 +163,7 @@ impl RelayCore {
         self.rooms.insert(code.clone(), room);
         let reply = self.updated(&code, "host-created", now);
         self.bind(conn, &code, &host);
-        reply
+        reply.map(Step::Reply)
     }
 
     pub(super) fn join_room(
@@ -157,7 +172,8 @@ impl RelayCore {
         code: SessionCode,
         p: &Payload,
         now: u64,
-    ) -> Reply {
+        derived: Option<Derived>,
+    ) -> Result<Step, SyncError> {
         let s = &self.settings;
         let (max_pw, max_id, max_members, max_name) = (
             s.max_password,
@@ -165,13 +181,31 @@ impl RelayCore {
             s.max_participants,
             s.max_display_name,
         );
-        let room = self.room(&code)?;
+        let room = self.rooms.get(&code).ok_or(Code::SessionNotFound)?;
         let pw = password(p.get("password"), max_pw)?;
         if let Some(hash) = &room.password {
-            if pw.is_empty() || !hash.verify(&pw) {
+            if pw.is_empty() {
+                return Err(Code::InvalidPassword.into());
+            }
+            let ok = match derived {
+                // Derived for this room's salt (not for a room the code had before).
+                Some(d) if d.salt_hex == hash.salt() && d.log_n == hash.log_n() => {
+                    hash.matches(&d.key)
+                }
+                _ => {
+                    let (salt, log_n) = (hash.salt(), hash.log_n());
+                    let wait = self.wait_for_hash(conn, Waiting::Join, &code, p, &pw, salt, log_n);
+                    if let Some(step) = wait? {
+                        return Ok(step);
+                    }
+                    hash.verify(&pw)
+                }
+            };
+            if !ok {
                 return Err(Code::InvalidPassword.into());
             }
         }
+        let room = self.room(&code)?;
         let id = client_id(p.get("clientId"), max_id).ok_or(Code::InvalidClientId)?;
         if room.is_host(&id) {
             return Err(Code::ForbiddenHostImpersonation.into());
@@ -192,7 +226,7 @@ impl RelayCore {
         });
         let reply = self.updated(&code, "participant-joined", now);
         self.bind(conn, &code, &id);
-        reply
+        reply.map(Step::Reply)
     }
 
     /// `conn` leaves `code`: a host (or the last member) closes the room.

@@ -22,6 +22,7 @@
 //! ```
 
 mod handlers;
+mod hashing;
 pub mod media_store;
 pub mod password;
 pub mod rate;
@@ -32,6 +33,9 @@ use crate::protocol::{self, Action, ClientFrame};
 use crate::settings::RelaySettings;
 use crate::validate::SessionCode;
 use crate::vec_map::VecMap;
+#[cfg(not(target_arch = "wasm32"))]
+pub use hashing::HashJob;
+use hashing::Step;
 use rate::Window;
 use room::Room;
 use serde_json::{Map, Value};
@@ -61,6 +65,11 @@ pub enum RelayOutput {
         /// Close reason.
         reason: &'static str,
     },
+    /// Derive this password hash and give the key back with
+    /// [`RelayCore::handle_password_hash`] (only after
+    /// [`RelayCore::defer_password_hashing`]; not in wasm builds).
+    #[cfg(not(target_arch = "wasm32"))]
+    HashPassword(HashJob),
 }
 
 /// Which per-room limiter an action counts against.
@@ -93,6 +102,9 @@ pub struct RelayCore {
     seed: [u8; 32],
     counter: u64,
     next_cleanup: Option<u64>,
+    /// Requests waiting for a password hash, once hashing is deferred.
+    #[cfg(not(target_arch = "wasm32"))]
+    deferred: Option<hashing::Deferred>,
 }
 
 impl RelayCore {
@@ -107,6 +119,8 @@ impl RelayCore {
             seed,
             counter: 0,
             next_cleanup: None,
+            #[cfg(not(target_arch = "wasm32"))]
+            deferred: None,
         }
     }
 
@@ -163,6 +177,8 @@ impl RelayCore {
         for room in self.rooms.values_mut() {
             room.unsubscribe(conn);
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        self.drop_parked(conn);
         if let Some(c) = self.conns.remove(&conn) {
             if let Some(n) = self.per_ip.get_mut(&c.ip) {
                 *n -= 1;
@@ -212,11 +228,7 @@ impl RelayCore {
                 }
                 let result = self.on_request(conn, &id, &action, payload, now);
                 let reply_id = if id.is_empty() { "missing-id" } else { &id };
-                let frame = match result {
-                    Ok(json) => protocol::response_ok(reply_id, &json),
-                    Err(e) => protocol::response_err(reply_id, &e.code()),
-                };
-                self.send(conn, frame.into());
+                self.respond(conn, reply_id, result);
             }
         }
     }
@@ -343,7 +355,7 @@ impl RelayCore {
         action: &str,
         payload: Result<Option<Map<String, Value>>, ()>,
         now: u64,
-    ) -> Result<String, SyncError> {
+    ) -> Result<Step, SyncError> {
         // `String(message.action || "").trim()`, as the deployed relay reads it.
         let action = crate::validate::js::js_trim(action);
         if id.is_empty() || action.is_empty() {
@@ -362,7 +374,7 @@ impl RelayCore {
         let client_id = match act {
             Action::CreateRoom => {
                 let code = code.ok_or(Code::InvalidSessionCode)?;
-                return self.create_room(conn, code, &payload, now);
+                return self.create_room(conn, code, &payload, now, None);
             }
             Action::JoinRoom => {
                 let code = code.ok_or(Code::InvalidSessionCode)?;
@@ -375,7 +387,7 @@ impl RelayCore {
                 if !c.joins.hit(now, w, m) {
                     return Err(Code::TooManyPasswordAttempts.into());
                 }
-                return self.join_room(conn, code, &payload, now);
+                return self.join_room(conn, code, &payload, now, None);
             }
             _ => code
                 .as_ref()
@@ -391,6 +403,7 @@ impl RelayCore {
             return Err(Code::SessionNotFound.into());
         }
         self.dispatch(act, conn, &client_id, &code, &payload, now)
+            .map(Step::Reply)
     }
 
     fn check_action_rate(

@@ -27,8 +27,10 @@ impl std::fmt::Debug for PasswordHash {
     }
 }
 
+/// The 64-byte key of `password` under `salt_hex` at cost `log_n`: the slow part,
+/// which the relay server runs off its core thread ([`crate::relay::HashJob`]).
 #[cfg(not(target_arch = "wasm32"))]
-fn derive(password: &str, salt_hex: &str, log_n: u8) -> [u8; 64] {
+pub fn derive(password: &str, salt_hex: &str, log_n: u8) -> [u8; 64] {
     let mut key = [0u8; 64];
     // Params are in range for every log_n the settings allow (1..=20, r=8, p=1, 64 bytes),
     // and 64 is a valid output length, so neither call can fail; a failure leaves a zero
@@ -41,7 +43,7 @@ fn derive(password: &str, salt_hex: &str, log_n: u8) -> [u8; 64] {
 
 /// `SHA-256(salt ":" password)`, then `SHA-256(that, salt)`: 64 bytes (see the module doc).
 #[cfg(target_arch = "wasm32")]
-fn derive(password: &str, salt_hex: &str, _log_n: u8) -> [u8; 64] {
+pub fn derive(password: &str, salt_hex: &str, _log_n: u8) -> [u8; 64] {
     use sha2::{Digest, Sha256};
     let first = Sha256::new()
         .chain_update(salt_hex)
@@ -58,11 +60,21 @@ fn derive(password: &str, salt_hex: &str, _log_n: u8) -> [u8; 64] {
     key
 }
 
+/// The hex string of 16 salt bytes: the salt input of [`derive`].
+pub fn salt_hex(salt: [u8; 16]) -> String {
+    hex(&salt)
+}
+
 impl PasswordHash {
     /// Hashes `password` with a 16-byte random salt.
     pub fn new(password: &str, salt: [u8; 16], log_n: u8) -> PasswordHash {
-        let salt_hex = hex(&salt);
+        let salt_hex = salt_hex(salt);
         let key = derive(password, &salt_hex, log_n);
+        PasswordHash::from_key(salt_hex, key, log_n)
+    }
+
+    /// The hash whose key was derived elsewhere: `key == derive(password, &salt_hex, log_n)`.
+    pub fn from_key(salt_hex: String, key: [u8; 64], log_n: u8) -> PasswordHash {
         PasswordHash {
             salt_hex,
             key,
@@ -70,9 +82,24 @@ impl PasswordHash {
         }
     }
 
+    /// The salt input, to derive a candidate key with [`derive`].
+    pub fn salt(&self) -> &str {
+        &self.salt_hex
+    }
+
+    /// The cost the key was derived at.
+    pub fn log_n(&self) -> u8 {
+        self.log_n
+    }
+
     /// Whether `password` is the one hashed, compared in constant time.
     pub fn verify(&self, password: &str) -> bool {
-        let key = derive(password, &self.salt_hex, self.log_n);
+        self.matches(&derive(password, &self.salt_hex, self.log_n))
+    }
+
+    /// Whether a candidate key (derived with this salt and cost) is this one,
+    /// compared in constant time.
+    pub fn matches(&self, key: &[u8; 64]) -> bool {
         key.iter()
             .zip(self.key.iter())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
@@ -100,6 +127,15 @@ mod tests {
         assert_eq!(stored.len(), 32 + 1 + 128);
         assert_ne!(PasswordHash::new("s3cret", [8; 16], 4).stored(), stored);
         assert_eq!(format!("{h:?}"), "PasswordHash(..)");
+    }
+
+    #[test]
+    fn a_key_derived_elsewhere_is_the_same_hash() {
+        let h = PasswordHash::new("s3cret", [7; 16], 4);
+        assert!(h.matches(&derive("s3cret", h.salt(), h.log_n())));
+        assert!(!h.matches(&derive("other", h.salt(), h.log_n())));
+        let again = PasswordHash::from_key(salt_hex([7; 16]), derive("s3cret", h.salt(), 4), 4);
+        assert_eq!(again.stored(), h.stored());
     }
 }
 

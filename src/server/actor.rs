@@ -1,15 +1,20 @@
 //! The thread that owns the relay core: inputs from every connection in, frames
-//! out to each connection's bounded queue. Password hashing runs here too, so it
-//! never blocks the async IO threads (and is bounded to one hash at a time).
+//! out to each connection's bounded queue.
+//!
+//! Password hashes (scrypt, ~50 ms each) run neither here nor on the async IO
+//! threads: the core parks the request and asks ([`RelayOutput::HashPassword`]);
+//! the hash runs on tokio's blocking pool, at most [`Hashing::workers`] at once, and
+//! its key comes back as [`Input::PasswordHashed`]. Every other room is served
+//! meanwhile. With 0 workers the core hashes inline, on this thread, one at a time.
 
-use crate::relay::{ConnId, RelayCore, RelayOutput};
+use crate::relay::{ConnId, HashJob, RelayCore, RelayOutput};
 use crate::settings::RelaySettings;
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 
 /// What a connection task receives.
 #[derive(Debug, Clone)]
@@ -48,6 +53,13 @@ pub enum Input {
         /// Which.
         conn: ConnId,
     },
+    /// The key of a password hash the core asked for.
+    PasswordHashed {
+        /// The core's job id.
+        job: u64,
+        /// The derived key.
+        key: [u8; 64],
+    },
     /// Stop: connections see their queue close and end with 1001.
     Shutdown,
 }
@@ -65,9 +77,46 @@ struct Link {
     kick: Arc<Notify>,
 }
 
+/// Where password hashes run.
+#[derive(Debug, Clone)]
+pub struct Hashing {
+    /// Hashes at once on the blocking pool; 0: inline on the core thread.
+    pub workers: usize,
+    /// Requests that may wait for a hash at once (more get `rate-limited`).
+    pub max_pending: usize,
+    /// The runtime whose blocking pool runs them.
+    pub runtime: tokio::runtime::Handle,
+    /// Where keys go: the actor's own input, while the server holds it.
+    pub tx: Weak<Sender<Input>>,
+}
+
+impl Hashing {
+    /// Derives `job`'s key on the blocking pool, one of at most `workers` at once,
+    /// and sends it to the actor (unless the actor is gone).
+    fn spawn(&self, permits: &Arc<Semaphore>, job: HashJob) {
+        let Some(tx) = self.tx.upgrade() else {
+            return;
+        };
+        let permits = permits.clone();
+        self.runtime.spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let id = job.job;
+            if let Ok(key) = tokio::task::spawn_blocking(move || job.derive()).await {
+                let _ = tx.send(Input::PasswordHashed { job: id, key });
+            }
+        });
+    }
+}
+
 /// Runs the relay core until [`Input::Shutdown`] or every sender is gone.
-pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
+pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>, hashing: Hashing) {
     let mut core = RelayCore::new(settings, seed);
+    if hashing.workers > 0 {
+        core.defer_password_hashing(hashing.max_pending);
+    }
+    let permits = Arc::new(Semaphore::new(hashing.workers.max(1)));
     let mut conns: HashMap<ConnId, Link> = HashMap::new();
     // The last frame converted, so a broadcast is copied once, not once per member.
     let mut last: Option<(Arc<str>, Utf8Bytes)> = None;
@@ -94,6 +143,7 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
                 conns.remove(&conn);
                 core.handle_disconnect(conn, now_ms());
             }
+            Ok(Input::PasswordHashed { job, key }) => core.handle_password_hash(job, key, now_ms()),
             Ok(Input::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => core.handle_timeout(now_ms()),
         }
@@ -123,6 +173,7 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
                         core.handle_disconnect(conn, now_ms());
                     }
                 }
+                RelayOutput::HashPassword(job) => hashing.spawn(&permits, job),
                 RelayOutput::Close { conn, code, reason } => {
                     if let Some(link) = conns.remove(&conn) {
                         if link.tx.try_send(Outbound::Close(code, reason)).is_err() {
@@ -138,4 +189,4 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>) {
 }
 
 /// A handle to send inputs to the actor.
-pub type ActorTx = Sender<Input>;
+pub type ActorTx = Arc<Sender<Input>>;

@@ -69,6 +69,12 @@ pub struct ServerConfig {
     pub idle_timeout_ms: u64,
     /// On shutdown, connections get this long to close before the server exits, ms.
     pub shutdown_grace_ms: u64,
+    /// Room-password hashes (scrypt) that run at once, off the relay-core thread;
+    /// 0 hashes inline on that thread (every room waits ~50 ms per hash).
+    pub password_hash_workers: usize,
+    /// Create/join requests that may wait for a password hash at once; past it they
+    /// get `rate-limited` (at least 1).
+    pub password_hash_max_pending: usize,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +90,8 @@ impl Default for ServerConfig {
             ping_interval_ms: 20_000,
             idle_timeout_ms: 60_000,
             shutdown_grace_ms: 3_000,
+            password_hash_workers: 2,
+            password_hash_max_pending: 32,
         }
     }
 }
@@ -117,16 +125,25 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     let (tx, rx) = std::sync::mpsc::channel();
+    // Shared by the server's tasks; the actor keeps a weak handle for its hash
+    // tasks, so the relay thread still ends when the server is gone.
+    let tx = Arc::new(tx);
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
     let relay = config.relay.clone();
+    let hashing = actor::Hashing {
+        workers: config.password_hash_workers,
+        max_pending: config.password_hash_max_pending,
+        runtime: tokio::runtime::Handle::current(),
+        tx: Arc::downgrade(&tx),
+    };
     // Dropped when the relay thread ends, normally or by a panic.
     let (alive_core, mut core_ended) = oneshot::channel::<()>();
     let actor = std::thread::Builder::new()
         .name("relay-core".into())
         .spawn(move || {
             let _alive = alive_core;
-            actor::run(relay, seed, rx);
+            actor::run(relay, seed, rx, hashing);
         })?;
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     let (stop_tx, stop_rx) = watch::channel(None);

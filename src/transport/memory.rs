@@ -87,6 +87,11 @@ impl MemoryHub {
                     self.relay.handle_disconnect(conn, now);
                     out.push((conn, Delivery::Closed(code)));
                 }
+                // Only a core told to defer hashing asks; the hub derives at once.
+                #[cfg(not(target_arch = "wasm32"))]
+                RelayOutput::HashPassword(job) => {
+                    self.relay.handle_password_hash(job.job, job.derive(), now);
+                }
             }
         }
         out

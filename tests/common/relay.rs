@@ -6,7 +6,7 @@
 //! nothing sleeps.
 
 use online_sync::protocol::RoomSnapshot;
-use online_sync::relay::{ConnId, RelayCore, RelayOutput};
+use online_sync::relay::{ConnId, HashJob, RelayCore, RelayOutput};
 use online_sync::RelaySettings;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -48,6 +48,9 @@ pub struct Relay {
     inbox: HashMap<ConnId, Vec<Frame>>,
     /// `(conn, code, reason)` of every close the relay asked for, in order.
     pub closes: Vec<(ConnId, u16, &'static str)>,
+    /// Password hashes the relay asked for and the test has not run yet (only
+    /// after `core.defer_password_hashing`).
+    pub hash_jobs: Vec<HashJob>,
     next_id: u64,
 }
 
@@ -65,6 +68,7 @@ impl Relay {
             now: T0,
             inbox: HashMap::new(),
             closes: Vec::new(),
+            hash_jobs: Vec::new(),
             next_id: 0,
         }
     }
@@ -88,8 +92,21 @@ impl Relay {
                     });
                 }
                 RelayOutput::Close { conn, code, reason } => self.closes.push((conn, code, reason)),
+                RelayOutput::HashPassword(job) => self.hash_jobs.push(job),
             }
         }
+    }
+
+    /// Runs the password hash the relay asked for `i`-th among those pending and
+    /// gives it the key; returns what `conn` received meanwhile.
+    pub fn run_hash_job(&mut self, i: usize, conn: ConnId) -> Vec<Frame> {
+        let job = self.hash_jobs.remove(i);
+        let before = self.inbox.get(&conn).map_or(0, Vec::len);
+        self.core
+            .handle_password_hash(job.job, job.derive(), self.now);
+        self.drain();
+        let all = self.inbox.entry(conn).or_default();
+        all.split_off(before.min(all.len()))
     }
 
     /// Routes every pending relay output to the inboxes (after feeding the core directly).
