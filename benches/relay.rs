@@ -135,9 +135,10 @@ async fn fan_out(relay: &Relay, rooms: usize, members: usize, rounds: usize) -> 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut lat = Vec::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let mut readers = Vec::new();
     for mut g in guests {
         let tx = tx.clone();
-        tokio::spawn(async move {
+        readers.push(tokio::spawn(async move {
             while let Some(msg) = g.next().await {
                 let t = match msg {
                     Ok(Message::Text(t)) => t,
@@ -153,7 +154,7 @@ async fn fan_out(relay: &Relay, rooms: usize, members: usize, rounds: usize) -> 
                     let _ = tx.send((round, Instant::now()));
                 }
             }
-        });
+        }));
     }
     let expected = rooms * (members - 1);
     for round in 0..rounds {
@@ -187,6 +188,10 @@ async fn fan_out(relay: &Relay, rooms: usize, members: usize, rounds: usize) -> 
             }
         }
         tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    // The guests' sockets close with the scenario, not when the relay stops later.
+    for reader in readers {
+        reader.abort();
     }
     lat.sort_by(|a, b| a.total_cmp(b));
     format!(
