@@ -4,8 +4,7 @@
 //! equally near), decimals, and the edges of the positional range. Fails when `node`
 //! is not on PATH.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod node;
 
 use online_sync::validate::number::js_number_to_string;
 
@@ -21,31 +20,11 @@ process.stdout.write(out.join("\n"));
 "#;
 
 fn node_strings(numbers: &[f64]) -> Vec<String> {
-    let mut child = Command::new("node")
-        .arg("-e")
-        .arg(NODE_SCRIPT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("`node` must be on PATH for this test");
     let input: String = numbers
         .iter()
         .map(|n| format!("{:016x}\n", n.to_bits()))
         .collect();
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(input.as_bytes())
-        .expect("write the numbers to node");
-    let out = child.wait_with_output().expect("node runs");
-    assert!(
-        out.status.success(),
-        "node failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).expect("node prints UTF-8");
+    let text = node::run(NODE_SCRIPT, &input);
     text.split('\n').map(str::to_string).collect()
 }
 

@@ -2,8 +2,7 @@
 //! byte, so the deployed clients (which hash that re-serialization) compute our `hash`, and our
 //! `size` is JavaScript's `.length`. Runs real Node; fails when `node` is not on PATH.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod node;
 
 use online_sync::validate::pack::validate_pack;
 use online_sync::RelaySettings;
@@ -26,27 +25,7 @@ struct NodeView {
 }
 
 fn node_view(text: &str) -> NodeView {
-    let mut child = Command::new("node")
-        .arg("-e")
-        .arg(NODE_SCRIPT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("`node` must be on PATH for this test");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(text.as_bytes())
-        .expect("write the pack to node");
-    let out = child.wait_with_output().expect("node runs");
-    assert!(
-        out.status.success(),
-        "node failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).expect("node prints UTF-8");
+    let stdout = node::run(NODE_SCRIPT, text);
     let mut parts = stdout.splitn(3, '\n');
     let hash = parts.next().expect("hash line").to_string();
     let length = parts
@@ -200,7 +179,7 @@ fn canonical_text_and_hash_match_node() {
 
 #[test]
 fn node_is_required() {
-    let out = Command::new("node")
+    let out = std::process::Command::new("node")
         .arg("--version")
         .output()
         .expect("`node` must be on PATH for this test");
