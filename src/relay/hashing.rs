@@ -16,9 +16,10 @@
 //! the reply is the one the request would get now. As with the deployed relay
 //! (whose handlers await scrypt), replies to other requests may overtake it.
 //!
-//! At most `max_pending` requests wait for a hash at once; past that a request that
-//! needs one is refused with `rate-limited`, so the hash work a relay accepts stays
-//! bounded.
+//! At most `max_pending` hashes are outstanding at once (a request whose connection
+//! closed still counts until its key is back: the work is under way); past that a
+//! request that needs one is refused with `rate-limited`, so the hash work a relay
+//! accepts stays bounded.
 //!
 //! The wasm module's `MockRelay` always hashes inline, so the deferred mode is left
 //! out of wasm builds (it cost the module 1.6 KB gzip).
@@ -137,12 +138,16 @@ impl RelayCore {
     ) -> Result<Option<Step>, SyncError> {
         Ok(None)
     }
+}
 
-    /// Sends a request's reply.
+impl RelayCore {
+    /// Sends a request's reply, or parks it and asks for its hash.
     pub(super) fn respond(&mut self, conn: ConnId, id: &str, result: Result<Step, SyncError>) {
         let frame = match result {
             Ok(Step::Reply(json)) => protocol::response_ok(id, &json),
             Err(e) => protocol::response_err(id, &e.code()),
+            #[cfg(not(target_arch = "wasm32"))]
+            Ok(Step::Hash(parked, password)) => return self.park(id, *parked, password),
         };
         self.send(conn, frame.into());
     }
@@ -228,30 +233,22 @@ impl RelayCore {
         Ok(Some(Step::Hash(Box::new(parked), password.to_string())))
     }
 
-    /// Sends a request's reply, or parks it and asks for its hash.
-    pub(super) fn respond(&mut self, conn: ConnId, id: &str, result: Result<Step, SyncError>) {
-        let frame = match result {
-            Ok(Step::Reply(json)) => protocol::response_ok(id, &json),
-            Err(e) => protocol::response_err(id, &e.code()),
-            Ok(Step::Hash(mut parked, password)) => {
-                let Some(deferred) = self.deferred.as_mut() else {
-                    return;
-                };
-                deferred.next_job += 1;
-                let job = deferred.next_job;
-                parked.id = id.to_string();
-                let hash = HashJob {
-                    job,
-                    password,
-                    salt_hex: parked.salt_hex.clone(),
-                    log_n: parked.log_n,
-                };
-                deferred.parked.insert(job, *parked);
-                self.out.push_back(RelayOutput::HashPassword(hash));
-                return;
-            }
+    /// Parks request `id` and asks for its hash.
+    fn park(&mut self, id: &str, mut parked: Parked, password: String) {
+        let Some(deferred) = self.deferred.as_mut() else {
+            return;
         };
-        self.send(conn, frame.into());
+        deferred.next_job += 1;
+        let job = deferred.next_job;
+        parked.id = id.to_string();
+        let hash = HashJob {
+            job,
+            password,
+            salt_hex: parked.salt_hex.clone(),
+            log_n: parked.log_n,
+        };
+        deferred.parked.insert(job, parked);
+        self.out.push_back(RelayOutput::HashPassword(hash));
     }
 
     /// The requests of a closed connection get no answer; their payloads (with the
