@@ -10,15 +10,15 @@ use super::password::{self, PasswordHash};
 use super::room::{control_mode, sync_state, Member, Room, StoredPack};
 use super::{ConnId, RelayCore};
 use crate::error::{Code, SyncError};
-use crate::json::object;
 use crate::protocol::{to_json, Action, PackMeta, RoomSnapshot};
-use crate::validate::js::{js_int_in, js_number, js_trim, lower_for_ascii, utf16_len};
+use crate::validate::js::{js_int_in, js_lower_case, js_number, js_trim, utf16_len};
 use crate::validate::media::{validate_upload, MediaLimits};
 use crate::validate::pack::validate_pack;
 use crate::validate::state::validate_state;
 use crate::validate::text::{client_id, is_media_key, password, sanitize_text, sanitize_value};
 use crate::validate::SessionCode;
 use serde::Serialize;
+use serde_json::json;
 use serde_json::{Map, Value};
 
 type Payload = Map<String, Value>;
@@ -47,12 +47,9 @@ pub(super) fn room_event(kind: &str, source: &str, snapshot: &RoomSnapshot) -> S
 }
 
 fn state_event(code: &SessionCode, source: &str, state: &Payload) -> String {
-    to_json(&object([
-        ("type", "session-state-updated".into()),
-        ("source", source.into()),
-        ("sessionCode", code.as_str().into()),
-        ("state", Value::Object(state.clone())),
-    ]))
+    to_json(
+        &json!({ "type": "session-state-updated", "source": source, "sessionCode": code.as_str(), "state": Value::Object(state.clone()) }),
+    )
 }
 
 /// Whether a JS value is truthy.
@@ -501,7 +498,7 @@ impl RelayCore {
         let kind = p
             .get("signalType")
             .and_then(Value::as_str)
-            .map(|s| lower_for_ascii(js_trim(s)))
+            .map(|s| js_lower_case(js_trim(s)))
             .unwrap_or_default();
         let kind = kind.as_str();
         let raw = p.get("signalPayload").and_then(Value::as_object);
@@ -515,12 +512,12 @@ impl RelayCore {
                 let own_type = raw
                     .and_then(|r| r.get("type"))
                     .and_then(Value::as_str)
-                    .map(|t| lower_for_ascii(js_trim(t)));
+                    .map(|t| js_lower_case(js_trim(t)));
                 if own_type.as_deref() != Some(kind) {
                     return Err(Code::InvalidRtcSignal.into());
                 }
                 let sdp = text("sdp", max).ok_or(Code::InvalidRtcSignal)?;
-                object([("type", kind.into()), ("sdp", sdp)])
+                json!({ "type": kind, "sdp": sdp })
             }
             "ice-candidate" => {
                 let candidate = text("candidate", max).ok_or(Code::InvalidRtcSignal)?;
@@ -558,15 +555,7 @@ impl RelayCore {
             return Err(Code::NotJoined.into());
         }
         room.updated_at = now;
-        let event = object([
-            ("type", "rtc-signal".into()),
-            ("sessionCode", code.as_str().into()),
-            ("sourceClientId", client.into()),
-            ("targetClientId", target.into()),
-            ("signalType", kind.into()),
-            ("signalPayload", payload),
-            ("ts", now.into()),
-        ]);
+        let event = json!({ "type": "rtc-signal", "sessionCode": code.as_str(), "sourceClientId": client, "targetClientId": target, "signalType": kind, "signalPayload": payload, "ts": now });
         self.broadcast(code, &to_json(&event));
         Ok(r#"{"ok":true}"#.to_string())
     }
@@ -598,14 +587,7 @@ impl RelayCore {
             return Err(Code::DrawingSyncTooLarge.into());
         }
         self.room(code)?.updated_at = now;
-        let event = object([
-            ("type", "drawing-sync".into()),
-            ("sessionCode", code.as_str().into()),
-            ("sourceClientId", client.into()),
-            ("msgType", kind.into()),
-            ("data", data),
-            ("ts", now.into()),
-        ]);
+        let event = json!({ "type": "drawing-sync", "sessionCode": code.as_str(), "sourceClientId": client, "msgType": kind, "data": data, "ts": now });
         self.broadcast(code, &to_json(&event));
         Ok(r#"{"ok":true}"#.to_string())
     }

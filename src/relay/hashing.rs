@@ -32,7 +32,7 @@ use crate::protocol;
 use crate::validate::SessionCode;
 use serde_json::{Map, Value};
 #[cfg(not(target_arch = "wasm32"))]
-use {super::password, crate::error::Code, crate::vec_map::VecMap};
+use {super::password, crate::error::Code, std::collections::BTreeMap};
 
 /// One password hash for the IO layer to derive; the plaintext lives here only
 /// until [`HashJob::derive`] has run.
@@ -117,7 +117,7 @@ pub(super) enum Step {
 #[derive(Debug, Default)]
 pub(super) struct Deferred {
     max_pending: usize,
-    parked: VecMap<u64, Parked>,
+    parked: BTreeMap<u64, Parked>,
     next_job: u64,
 }
 

@@ -19,14 +19,14 @@
 //! ```
 //!
 //! # Where the deployed relay was silent or lenient
-//! - **Base64.** Node's `Buffer.from(s, "base64")` stops at the first `=`, drops a
-//!   lone trailing character and ignores non-zero trailing bits. We accept exactly
-//!   what valid encoders emit: the standard alphabet, padded (`QQ==`) or unpadded
-//!   (`QQ`). We reject `=` before the end, more than two `=`, padding that does not
-//!   complete a 4-character group (`QQ=`), a dangling character (length ≡ 1 mod 4)
-//!   and non-zero trailing bits (`QR==`). Everything we accept decodes to the same
-//!   bytes as in Node. The expected length is checked against `size` before
-//!   anything is decoded, so an oversized payload costs only one scan.
+//! - **Base64** (the `base64` crate). Node's `Buffer.from(s, "base64")` stops at the
+//!   first `=`, drops a lone trailing character and ignores non-zero trailing bits.
+//!   We accept exactly what valid encoders emit: the standard alphabet, padded
+//!   (`QQ==`) or unpadded (`QQ`). We reject `=` before the end, more than two `=`,
+//!   padding that does not complete a 4-character group (`QQ=`), a dangling character
+//!   (length ≡ 1 mod 4) and non-zero trailing bits (`QR==`). Everything we accept
+//!   decodes to the same bytes as in Node. The expected length is checked against
+//!   `size` before anything is decoded, so an oversized payload costs only one scan.
 //! - **`size`.** `Number(size)` as in JS, so `"12"` is accepted like `12`, but it must
 //!   be an integer (`Number.isInteger`): `12.5` is rejected, where the deployed relay
 //!   would floor it. No deployed client sends a fractional size.
@@ -37,14 +37,16 @@
 //!   `session-media-too-large` whatever its size, and an empty file as
 //!   `invalid-session-media`.
 
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::Engine as _;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::digest::{is_sha256_hex, sha256_hex};
-use super::js::{is_js_whitespace, js_number, js_string, js_trim, lower_for_ascii};
+use super::js::{is_js_whitespace, js_lower_case, js_number, js_string, js_trim};
 use super::text::{is_media_key, media_key, normalize_ext, sanitize_text, sanitize_value};
 use crate::error::Code;
 
@@ -155,22 +157,28 @@ impl fmt::Debug for MediaFile {
 /// One file of a `getSessionMediaManifest` reply, as the relay sends it.
 ///
 /// Plain data, not verified: the file itself is checked by [`verify_download`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `identity` and `size` are required when read; the other fields default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestEntry {
     /// The media identity.
     pub identity: String,
     /// The file name.
+    #[serde(default)]
     pub name: String,
     /// The extension.
+    #[serde(default)]
     pub ext: String,
     /// The MIME type.
+    #[serde(default)]
     pub mime: String,
     /// The size in bytes.
     pub size: usize,
     /// The SHA-256 the relay computed, 64 lowercase hex characters.
+    #[serde(default)]
     pub sha256: String,
     /// When the relay stored the file, in ms.
+    #[serde(default)]
     pub updated_at: u64,
 }
 
@@ -204,7 +212,7 @@ pub fn check_magic(ext: &str, bytes: &[u8]) -> bool {
 
 /// Standard base64 with padding, as `Buffer.toString("base64")` writes it.
 pub fn to_base64(bytes: &[u8]) -> String {
-    super::base64::encode(bytes)
+    STANDARD.encode(bytes)
 }
 
 /// The relay's validation of an `uploadSessionMediaFile` `file`, steps 1-9 of
@@ -336,7 +344,7 @@ pub fn verify_download(
         Some(Cow::Borrowed(expected_sha256.unwrap_or(""))),
     ];
     for r in remote.iter().flatten() {
-        let r = lower_for_ascii(js_trim(r));
+        let r = js_lower_case(js_trim(r));
         if is_sha256_hex(&r) && r != sha256 {
             return Err(Code::InvalidSessionMedia);
         }
@@ -425,7 +433,7 @@ fn accepted_mime(ext: &str, v: Option<&Value>) -> Result<&'static str, Code> {
 /// Step 4: empty means canonical; otherwise the canonical type, or `image/jpg` for jpg/jpeg.
 fn mime_for(ext: &str, raw: &str) -> Result<&'static str, Code> {
     let canonical = canonical_mime(ext).ok_or(Code::SessionMediaUnsupportedType)?;
-    let mime = lower_for_ascii(js_trim(raw));
+    let mime = js_lower_case(js_trim(raw));
     let jpeg_alias = matches!(ext, "jpg" | "jpeg") && mime == "image/jpg";
     if mime.is_empty() || mime == canonical || jpeg_alias {
         Ok(canonical)
@@ -464,7 +472,7 @@ fn check_actual_size(size: usize, limits: &MediaLimits) -> Result<(), Code> {
 /// Step 9: the declared hash, trimmed and lowercased; `None` when absent.
 fn declared_sha256(v: Option<&Value>) -> Result<Option<String>, Code> {
     let raw = js_text_or_empty(v).ok_or(Code::InvalidSessionMedia)?;
-    let s = lower_for_ascii(js_trim(&raw));
+    let s = js_lower_case(js_trim(&raw));
     if s.is_empty() {
         Ok(None)
     } else if is_sha256_hex(&s) {
@@ -475,7 +483,11 @@ fn declared_sha256(v: Option<&Value>) -> Result<Option<String>, Code> {
 }
 
 /// Step 7: whitespace removed, `^[A-Za-z0-9+/=]+$`, canonical padding or none, and
-/// exactly `size` bytes once decoded. Lengths are checked before decoding.
+/// exactly `size` bytes once decoded. The length is checked before decoding.
+///
+/// The `base64` crate decodes: [`STANDARD`] (canonical padding required) when the text
+/// ends in `=`, [`STANDARD_NO_PAD`] otherwise; both refuse `=` inside, a dangling
+/// character and non-zero trailing bits, and neither accepts the URL-safe alphabet.
 fn decode_base64(v: Option<&Value>, size: usize) -> Result<Vec<u8>, Code> {
     let raw = js_text_or_empty(v).ok_or(Code::InvalidSessionMedia)?;
     // The longest text that can decode to `size` bytes: the padded form.
@@ -487,27 +499,16 @@ fn decode_base64(v: Option<&Value>, size: usize) -> Result<Vec<u8>, Code> {
         }
         text.push(c);
     }
-    let body = text.trim_end_matches('=');
-    let padding = text.len() - body.len();
-    let well_formed = !body.is_empty()
-        && !body.contains('=')
-        && match padding {
-            0 => body.len() % 4 != 1,
-            1 | 2 => text.len() % 4 == 0,
-            _ => false,
-        };
-    if !well_formed || decoded_len(body.len()) != size {
-        return Err(Code::InvalidSessionMedia);
-    }
-    // The unpadded body; its trailing bits must be zero.
-    super::base64::decode_unpadded(body)
+    let engine = if text.ends_with('=') {
+        &STANDARD
+    } else {
+        &STANDARD_NO_PAD
+    };
+    engine
+        .decode(&text)
+        .ok()
         .filter(|bytes| bytes.len() == size)
         .ok_or(Code::InvalidSessionMedia)
-}
-
-/// Bytes decoded from `chars` unpadded base64 characters (`chars % 4 != 1`).
-fn decoded_len(chars: usize) -> usize {
-    chars / 4 * 3 + [0, 0, 1, 2][chars % 4]
 }
 
 #[cfg(test)]

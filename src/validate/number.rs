@@ -1,138 +1,36 @@
 //! Numbers as JavaScript reads and prints them: `Number("1.5e3")` and `String(n)`.
 //!
-//! Both go through serde_json's float reader and printer (exact: shortest digits
-//! out, correct rounding in), which the wasm module carries anyway; Rust's own
-//! `str::parse::<f64>` and float formatting would add their tables and code to it,
-//! about 24 KB gzip together.
-
-use crate::json;
+//! Reading is Rust's own `str::parse::<f64>` (correctly rounded, as JS `Number` is),
+//! restricted to the decimal literal syntax the two share; printing is the `ryu-js`
+//! crate, ECMAScript's `Number::toString`. `tests/number-node.rs` checks both against
+//! node.
 
 /// The value of a decimal literal as JS `Number(s)` and Rust's `str::parse::<f64>`
 /// read it: an optional sign, digits with an optional point (`1.`, `.5`, `007`), an
 /// optional exponent; correctly rounded, ±Infinity past the largest double. `None`
-/// for any other text, words such as `inf` included.
-///
-/// The literal is rewritten in JSON's stricter syntax and read by serde_json, whose
-/// exact float parsing the wasm module carries anyway: `str::parse::<f64>` would add
-/// its own tables and code, about 14 KB gzip.
+/// for any other text, words such as `inf` and `Infinity` included (JS's
+/// `Infinity` is read by the caller, Rust's `inf` and `NaN` are not JS).
 pub fn parse_decimal(s: &str) -> Option<f64> {
-    let (negative, unsigned) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
-        None => (unsigned, None),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
-        return None;
-    }
-    let mut text = String::with_capacity(s.len() + 2);
-    if negative {
-        text.push('-');
-    }
-    // JSON wants one digit at least before the point, and no leading zero.
-    match int.trim_start_matches('0') {
-        "" => text.push('0'),
-        int => text.push_str(int),
-    }
-    if !frac.is_empty() {
-        text.push('.');
-        text.push_str(frac);
-    }
-    if let Some(exponent) = exponent {
-        let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-        if unsigned.is_empty() || !digits(unsigned) {
-            return None;
-        }
-        text.push('e');
-        text.push_str(exponent);
-    }
-    match json::parse(&text) {
-        Ok(v) => v.as_f64(),
-        // A well-formed JSON number fails only when too large for a double.
-        Err(_) => Some(if negative {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }),
-    }
-}
-
-/// `Number.MAX_SAFE_INTEGER` (2^53 - 1): integers up to it print all their digits.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// How JavaScript prints a number (`String(n)`), for the finite values JSON can hold.
-///
-/// Other values print their shortest round-trip digits, positional from 1e-6 to 1e21
-/// and `d.ddde±x` outside; when two shortest digit strings are equally near, the even
-/// one is chosen, as ECMAScript's `Number::toString` specifies
-/// (`String(562949953421312.25)` is `"562949953421312.2"`). Integers up to 2^53 print
-/// all their digits; above it, as in JS, the shortest digits padded with zeros
-/// (`String(2**67)` is `"147573952589676410000"`). Not finite (never read from JSON):
-/// `NaN`, `Infinity`, `-Infinity`.
-pub fn js_number_to_string(n: f64) -> String {
-    if n == 0.0 {
-        return "0".into();
-    }
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
-        return (n as i64).to_string();
-    }
-    let Some(shortest) = serde_json::Number::from_f64(n) else {
-        let name = if n.is_nan() { "NaN" } else { "Infinity" };
-        return format!("{}{name}", if n < 0.0 { "-" } else { "" });
-    };
-    let (digits, point) = digits_and_point(&shortest.to_string());
-    let mut out = String::with_capacity(digits.len() + 8);
-    if n < 0.0 {
-        out.push('-');
-    }
-    if (1e-6..1e21).contains(&n.abs()) {
-        // ddd000, ddd.ddd or 0.000ddd.
-        match usize::try_from(point) {
-            // An integer: its digits, then zeros up to the point.
-            Ok(int) if int >= digits.len() => {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int - digits.len()));
-            }
-            Ok(int) if int > 0 => {
-                out.push_str(&digits[..int]);
-                out.push('.');
-                out.push_str(&digits[int..]);
-            }
-            _ => {
-                out.push_str("0.");
-                out.extend(std::iter::repeat_n('0', point.unsigned_abs() as usize));
-                out.push_str(&digits);
-            }
-        }
+    let decimal = s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if decimal {
+        s.parse().ok()
     } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let exponent = point - 1;
-        out.push_str(if exponent < 0 { "e-" } else { "e+" });
-        out.push_str(&exponent.unsigned_abs().to_string());
+        None
     }
-    out
 }
 
-/// The significant digits of a printed number (`-1.25e-7`, `0.0012`, `120.0`) and
-/// where its decimal point goes: the value is `0.digits × 10^point`.
-fn digits_and_point(printed: &str) -> (String, i32) {
-    let unsigned = printed.trim_start_matches('-');
-    let (mantissa, exponent) = unsigned.split_once(['e', 'E']).unwrap_or((unsigned, "0"));
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all = format!("{int}{frac}");
-    let significant = all.trim_start_matches('0');
-    let leading = all.len() - significant.len();
-    let point = int.len() as i32 - leading as i32 + exponent.parse::<i32>().unwrap_or(0);
-    (significant.trim_end_matches('0').to_string(), point)
+/// How JavaScript prints a number (`String(n)`, ECMAScript `Number::toString`).
+///
+/// Shortest round-trip digits, positional from 1e-6 to 1e21 and `d.ddde±x` outside;
+/// when two shortest digit strings are equally near, the even one
+/// (`String(562949953421312.25)` is `"562949953421312.2"`). Integers above 2^53 print
+/// their shortest digits padded with zeros (`String(2**67)` is
+/// `"147573952589676410000"`). `-0` is `"0"`; not finite: `NaN`, `Infinity`,
+/// `-Infinity`.
+pub fn js_number_to_string(n: f64) -> String {
+    ryu_js::Buffer::new().format(n).to_string()
 }
 
 #[cfg(test)]
@@ -313,7 +211,7 @@ mod tests {
             if !n.is_finite() {
                 continue;
             }
-            if n.fract() == 0.0 && (MAX_SAFE_INTEGER..1e21).contains(&n.abs()) {
+            if n.fract() == 0.0 && (9_007_199_254_740_991.0..1e21).contains(&n.abs()) {
                 // Integers above 2^53: JS's zeros, not all the digits as before.
                 let ours = js_number_to_string(n);
                 assert_eq!(parse_decimal(&ours), Some(n), "{ours}");

@@ -26,11 +26,11 @@
 //! ```
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::digest::{is_sha256_hex, sha256_hex};
 use super::js::{
-    js_int_in, js_json_len, js_number, js_number_to_string, js_trim, lower_for_ascii, utf16_len,
+    js_int_in, js_json_len, js_lower_case, js_number, js_number_to_string, js_trim, utf16_len,
 };
 use super::text::{is_media_key, normalize_ext, sanitize_text};
 use crate::error::Code;
@@ -94,12 +94,7 @@ impl Step {
             StepKind::Pause => "pause",
             StepKind::Pose => "pose",
         };
-        crate::json::object([
-            ("type", kind.into()),
-            ("duration", self.duration.into()),
-            ("count", self.count.into()),
-            ("id", self.id.into()),
-        ])
+        json!({ "type": kind, "duration": self.duration, "count": self.count, "id": self.id })
     }
 }
 
@@ -196,7 +191,7 @@ pub fn validate_pack(
 /// # Errors
 /// `session-pack-integrity-failed` when the SHA-256 of `raw_pack_json`'s UTF-8 bytes differs.
 pub fn verify_pack_text(raw_pack_json: &str, announced_hash: &str) -> Result<(), Code> {
-    let announced = lower_for_ascii(js_trim(announced_hash));
+    let announced = js_lower_case(js_trim(announced_hash));
     if !is_sha256_hex(&announced) || sha256_hex(raw_pack_json.as_bytes()) == announced {
         Ok(())
     } else {
@@ -400,7 +395,7 @@ fn js_to_string(v: &Value) -> String {
 
 /// `String(x || "").trim().toLowerCase()`.
 pub(crate) fn lower_trim(v: Option<&Value>) -> String {
-    lower_for_ascii(js_trim(&js_text(v)))
+    js_lower_case(js_trim(&js_text(v)))
 }
 
 /// A media key (identity or order key) after `String(x || "").trim()`.
@@ -418,7 +413,6 @@ pub(crate) fn uint_in(v: Option<&Value>, min: f64, max: f64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     const NOW: u64 = 1_700_000_000_000;
 
