@@ -197,13 +197,9 @@ fn replace_lone_surrogates(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn request(
-        text: &str,
-    ) -> (
-        String,
-        String,
-        Result<Option<Map<String, Value>>, Unreadable>,
-    ) {
+    type Payload = Result<Option<Map<String, Value>>, Unreadable>;
+
+    fn request(text: &str) -> (String, String, Payload) {
         match ClientFrame::parse(text.as_bytes()) {
             Some(ClientFrame::Request {
                 id,
