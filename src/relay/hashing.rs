@@ -21,8 +21,9 @@
 //! request that needs one is refused with `rate-limited`, so the hash work a relay
 //! accepts stays bounded.
 //!
-//! The wasm module's `MockRelay` always hashes inline, so the deferred mode is left
-//! out of wasm builds (it cost the module 1.6 KB gzip).
+//! The wasm module's `MockRelay` always hashes inline (a page has no worker threads
+//! to hash on, and its hash is fast, see `password.rs`), so the deferred mode is not
+//! built for wasm.
 
 #[cfg(not(target_arch = "wasm32"))]
 use super::RelayOutput;
