@@ -102,7 +102,8 @@ mod tests {
 
     /// A reply's `result` as the client gets it.
     fn result(text: &str) -> RawJson {
-        match ServerFrame::parse(&response_ok("1", text)) {
+        let raw = RawValue::from_string(text.to_string()).unwrap();
+        match ServerFrame::parse(&response_ok("1", &raw)) {
             Some(ServerFrame::Response {
                 outcome: Ok(raw), ..
             }) => raw,

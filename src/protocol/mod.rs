@@ -90,27 +90,61 @@ pub fn notify_frame(action: &str, session_code: &str) -> String {
     })
 }
 
-/// A success response; `result_json` is spliced verbatim (it must be valid JSON).
-pub fn response_ok(id: &str, result_json: &str) -> String {
-    format!(
-        r#"{{"type":"response","id":{},"ok":true,"result":{}}}"#,
-        to_json(&id),
-        result_json
-    )
+/// What the relay sends: a reply or an event, written by serde derive in the deployed
+/// relay's key order (`type` first).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum RelayFrame<'a> {
+    /// `{"type":"response","id","ok":true,"result"}` or
+    /// `{"type":"response","id","ok":false,"error"}`.
+    Response {
+        /// The request's id, as `String(id)`.
+        id: &'a str,
+        /// Whether the request succeeded.
+        ok: bool,
+        /// The result on success.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<&'a RawValue>,
+        /// The error code on failure.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a str>,
+    },
+    /// `{"type":"event","event"}`.
+    Event {
+        /// The event object.
+        event: &'a RawValue,
+    },
+}
+
+/// A success response around an already serialized result.
+pub fn response_ok(id: &str, result: &RawValue) -> String {
+    to_json(&RelayFrame::Response {
+        id,
+        ok: true,
+        result: Some(result),
+        error: None,
+    })
 }
 
 /// An error response with a code.
 pub fn response_err(id: &str, code: &str) -> String {
-    format!(
-        r#"{{"type":"response","id":{},"ok":false,"error":{}}}"#,
-        to_json(&id),
-        to_json(&code)
-    )
+    to_json(&RelayFrame::Response {
+        id,
+        ok: false,
+        result: None,
+        error: Some(code),
+    })
 }
 
 /// An event frame around an already serialized event object.
-pub fn event_frame(event_json: &str) -> String {
-    format!(r#"{{"type":"event","event":{event_json}}}"#)
+pub fn event_frame(event: &RawValue) -> String {
+    to_json(&RelayFrame::Event { event })
+}
+
+/// A value the protocol builds itself, serialized once and kept as raw JSON (to be
+/// placed in a frame without being parsed again).
+pub fn to_raw<T: Serialize + ?Sized>(v: &T) -> RawJson {
+    serde_json::value::to_raw_value(v).unwrap_or_else(|_| null())
 }
 
 /// Serializes a value the protocol builds itself (cannot fail for these types).

@@ -87,9 +87,13 @@ mod tests {
     use super::*;
     use crate::protocol::{event_frame, response_err, response_ok};
 
+    fn raw(text: &str) -> RawJson {
+        RawValue::from_string(text.to_string()).unwrap()
+    }
+
     #[test]
     fn builds_responses_and_reads_them_back() {
-        let ok = response_ok("3", r#"{"a":1}"#);
+        let ok = response_ok("3", &raw(r#"{"a":1}"#));
         assert_eq!(
             ok,
             r#"{"type":"response","id":"3","ok":true,"result":{"a":1}}"#
@@ -102,13 +106,22 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let err = response_err("4", "not-joined");
+        assert_eq!(
+            err,
+            r#"{"type":"response","id":"4","ok":false,"error":"not-joined"}"#
+        );
+        assert_eq!(
+            event_frame(&raw(r#"{"type":"x","n":1.50}"#)),
+            r#"{"type":"event","event":{"type":"x","n":1.50}}"#,
+            "the event is placed byte for byte"
+        );
         match ServerFrame::parse(&err) {
             Some(ServerFrame::Response {
                 outcome: Err(code), ..
             }) => assert_eq!(code, "not-joined"),
             other => panic!("{other:?}"),
         }
-        let ev = event_frame(r#"{"type":"room-closed"}"#);
+        let ev = event_frame(&raw(r#"{"type":"room-closed"}"#));
         assert!(matches!(
             ServerFrame::parse(&ev),
             Some(ServerFrame::Event(_))

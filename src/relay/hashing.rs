@@ -107,7 +107,7 @@ impl std::fmt::Debug for Parked {
 /// What a request came to.
 pub(super) enum Step {
     /// Answered: the reply's JSON.
-    Reply(String),
+    Reply(protocol::RawJson),
     /// Waiting for a hash (deferred mode only): what to park, and the password.
     #[cfg(not(target_arch = "wasm32"))]
     Hash(Box<Parked>, String),

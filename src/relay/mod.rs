@@ -446,11 +446,11 @@ impl RelayCore {
     }
 
     /// Sends an event to every subscriber of the room.
-    fn broadcast(&mut self, code: &SessionCode, event_json: &str) {
+    fn broadcast(&mut self, code: &SessionCode, event: &serde_json::value::RawValue) {
         let Some(room) = self.rooms.get(code) else {
             return;
         };
-        let text: Arc<str> = protocol::event_frame(event_json).into();
+        let text: Arc<str> = protocol::event_frame(event).into();
         let subs = room.subscribers.clone();
         for conn in subs {
             self.send(conn, text.clone());

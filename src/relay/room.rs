@@ -24,8 +24,8 @@ pub struct Member {
 /// A published pack: its canonical text and metadata.
 #[derive(Debug, Clone)]
 pub struct StoredPack {
-    /// The canonical JSON, spliced verbatim into `getSessionPack` replies.
-    pub text: String,
+    /// The canonical JSON, placed verbatim in `getSessionPack` replies.
+    pub text: crate::protocol::RawJson,
     /// Its metadata.
     pub meta: PackMeta,
 }
