@@ -1,5 +1,4 @@
 //! Files and helpers the media tests share.
-#![allow(dead_code)]
 
 use super::*;
 use crate::error::Code;
