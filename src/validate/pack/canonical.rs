@@ -3,7 +3,6 @@
 //! byte for byte what `JSON.stringify` gives in the deployed clients.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 /// The kind of a custom-queue step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,18 +26,6 @@ pub struct Step {
     pub count: u64,
     /// 0..=2^53-1; the relay's `now + index` when the step had none.
     pub id: u64,
-}
-
-impl Step {
-    /// The step as a JSON value, as the session state keeps it (the same object its
-    /// `Serialize` writes, built without serde_json's value serializer).
-    pub fn to_value(&self) -> Value {
-        let kind = match self.kind {
-            StepKind::Pause => "pause",
-            StepKind::Pose => "pose",
-        };
-        json!({ "type": kind, "duration": self.duration, "count": self.count, "id": self.id })
-    }
 }
 
 #[derive(Serialize)]

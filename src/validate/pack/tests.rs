@@ -595,19 +595,6 @@ fn integrity_check_of_received_text() {
 }
 
 #[test]
-fn steps_as_values_match_their_serialization() {
-    for kind in [StepKind::Pause, StepKind::Pose] {
-        let step = Step {
-            kind,
-            duration: 30,
-            count: 2,
-            id: MAX_STEP_ID,
-        };
-        assert_eq!(step.to_value(), serde_json::to_value(step).unwrap());
-    }
-}
-
-#[test]
 fn shared_helpers() {
     let s = settings();
     assert_eq!(custom_queue(None, &s, NOW), Some(vec![]));
