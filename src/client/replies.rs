@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 #[serde(default, rename_all = "camelCase")]
 pub struct Manifest {
     /// Files in upload order.
+    #[serde(deserialize_with = "crate::protocol::objects")]
     pub files: Vec<ManifestEntry>,
     /// Number of files.
     pub files_count: u64,
@@ -129,6 +130,8 @@ mod tests {
             r#"{"files":[{"identity":"k"}]}"#,
             r#"{"files":[{"identity":"k","size":1,"name":null}]}"#,
             r#"{"files":{}}"#,
+            r#"{"files":[["k","n","png","image/png",1,"",0]]}"#,
+            r#"{"files":null}"#,
             r#"{"uploadedBy":3}"#,
             "[]",
         ] {

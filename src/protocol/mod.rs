@@ -18,7 +18,7 @@ mod snapshot;
 pub use action::Action;
 pub use client_frame::{js_id, ClientFrame, Unreadable};
 pub use server_frame::{null, ServerFrame};
-pub(crate) use snapshot::from_object;
+pub(crate) use snapshot::{from_object, objects};
 pub use snapshot::{EventKind, MediaMeta, PackMeta, RoomEvent, RoomSnapshot};
 
 use serde::Serialize;

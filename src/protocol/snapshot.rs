@@ -176,6 +176,18 @@ where
     }
 }
 
+/// A list of objects (empty when absent), each read as [`object`] reads one.
+pub(crate) fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Vec::<Map<String, Value>>::deserialize(d)?
+        .into_iter()
+        .map(|m| T::deserialize(Value::Object(m)).map_err(D::Error::custom))
+        .collect()
+}
+
 impl RoomSnapshot {
     /// Reads a snapshot from its JSON text; absent fields take their defaults.
     ///
