@@ -4,18 +4,15 @@
 //! images and timer live; the host publishes a session pack and media files
 //! through a relay. This crate holds, with no IO:
 //! - [`protocol`]: the deployed relay's wire messages, shared by both sides;
-//! - [`json`]: JSON text to values and raw members (serde_json underneath);
 //! - [`validate`]: every validator, from raw input to verified types;
 //! - [`relay`]: the relay's rooms as a sans-IO state machine;
 //! - [`client`]: the client session state machine;
 //! - [`transport`]: the in-memory relay and a deterministic test network;
-//! - [`vec_map`]: the small sorted map used in place of `BTreeMap`/`HashMap`;
 //! - `wasm` (wasm32 only): the JS module, `SyncClient` and `MockRelay`.
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod error;
-pub mod json;
 pub mod protocol;
 pub mod relay;
 #[cfg(not(target_arch = "wasm32"))]
@@ -23,7 +20,6 @@ pub mod server;
 pub mod settings;
 pub mod transport;
 pub mod validate;
-pub mod vec_map;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

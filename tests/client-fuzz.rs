@@ -67,7 +67,6 @@ fn a_jittery_network_reorders_frames_and_everyone_still_converges() {
         assert_eq!(st.participants_count, 4);
         let names: Vec<_> = st
             .participant_profiles
-            .0
             .iter()
             .map(|(_, n)| n.clone())
             .collect();

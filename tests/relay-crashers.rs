@@ -164,13 +164,18 @@ fn lone_surrogates_and_huge_numbers_in_real_requests() {
             .map(String::as_str),
         Some("a\u{fffd}")
     );
-    // A number serde_json cannot represent drops the frame as unparsable: no reply, no change.
+    // A number serde_json cannot represent: the id is read, the payload cannot be
+    // acted on, so `invalid-request` with that id (DESIGN.md decision 9), no change.
     let before = r.snapshot(CODE).unwrap();
     let frames = r.send(
         1,
         r#"{"type":"request","id":"2","action":"updateSessionState","payload":{"sessionCode":"ABCD-EFGH","payload":{"timeRemaining":1e400}}}"#,
     );
-    assert!(frames.is_empty(), "{frames:?}");
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(
+        (&frames[0].json["id"], &frames[0].json["error"]),
+        (&json!("2"), &json!("invalid-request"))
+    );
     // Representable extremes are validated like any value.
     let p = json!({"sessionCode": CODE, "payload": {"timeRemaining": 1.7976931348623157e308}});
     assert_eq!(r.err(1, "updateSessionState", p), "invalid-session-state");

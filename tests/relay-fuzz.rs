@@ -175,7 +175,8 @@ proptest! {
     #[test]
     fn response_frames_round_trip(id in "\\PC{0,20}", result in json_value(), code in "[a-z:-]{1,30}") {
         let result_json = result.to_string();
-        match ServerFrame::parse(&response_ok(&id, &result_json)) {
+        let raw = serde_json::value::to_raw_value(&result).unwrap();
+        match ServerFrame::parse(&response_ok(&id, &raw)) {
             Some(ServerFrame::Response { id: got, outcome: Ok(raw) }) => {
                 prop_assert_eq!(got, id.clone());
                 prop_assert_eq!(raw.get(), result_json.as_str());

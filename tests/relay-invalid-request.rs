@@ -118,3 +118,36 @@ fn non_objects_and_garbage_are_ignored_silently() {
     }
     assert!(r.send_bytes(1, &[0xff, 0xfe, b'{', b'}']).is_empty());
 }
+
+/// DESIGN.md decision 9: a request whose id can be read but whose payload the relay
+/// cannot act on gets `invalid-request` with that id; bytes that are not JSON stay
+/// ignored.
+#[test]
+fn a_readable_id_with_an_unreadable_payload_gets_an_answer() {
+    let mut r = Relay::default();
+    r.connect(1);
+    let bad = Err("invalid-request".to_string());
+    let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+    let cases = [
+        // Nesting deeper than serde_json reads (128).
+        format!(r#"{{"type":"request","id":"20","action":"createRoom","payload":{{"sessionCode":"ABCD-EFGH","x":{deep}}}}}"#),
+        // A number out of a double's range.
+        r#"{"type":"request","id":"21","action":"createRoom","payload":{"sessionCode":"ABCD-EFGH","n":1e309}}"#.to_string(),
+        r#"{"type":"request","id":"22","action":"createRoom","payload":{"sessionCode":"ABCD-EFGH","n":-1e400}}"#.to_string(),
+        // A payload of the wrong shape.
+        r#"{"type":"request","id":"23","action":"getRoomSnapshot","payload":true}"#.to_string(),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let id = (20 + i).to_string();
+        assert_eq!(reply(&mut r, text), (id, bad.clone()), "{text}");
+    }
+    assert_eq!(r.core.room_count(), 0, "nothing was acted on");
+    // Not JSON at all (even with an id inside): silence.
+    for text in [
+        r#"{"type":"request","id":"24","action":"createRoom","payload":{"#,
+        r#"{"type":"request","id":"25","payload":{"a":01}}"#,
+        "not json",
+    ] {
+        assert!(r.send(1, text).is_empty(), "{text}");
+    }
+}

@@ -98,6 +98,6 @@ fn leave_reply_keeps_the_snapshot_order() {
         serde_json::from_str(left.get("snapshot").unwrap().get()).unwrap();
     let profiles: OrderedMap<String> =
         serde_json::from_str(snap.get("participantProfiles").unwrap().get()).unwrap();
-    let ids: Vec<&str> = profiles.0.iter().map(|(k, _)| k.as_str()).collect();
+    let ids: Vec<&str> = profiles.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(ids, ["zz-host", "aa-guest"], "host first, then join order");
 }

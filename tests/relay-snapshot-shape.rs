@@ -32,7 +32,7 @@ fn fresh_room_snapshot() {
         panic!("{}", frame.text)
     };
     let snap = ordered(raw.get());
-    let keys: Vec<&str> = snap.0.iter().map(|(k, _)| k.as_str()).collect();
+    let keys: Vec<&str> = snap.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys,
         [
@@ -54,10 +54,10 @@ fn fresh_room_snapshot() {
         ]
     );
     let profiles = ordered(snap.get("participantProfiles").unwrap().get());
-    let order: Vec<&str> = profiles.0.iter().map(|(k, _)| k.as_str()).collect();
+    let order: Vec<&str> = profiles.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(order, ["zz-host", "mm-guest", "aa-guest"]);
     let media = ordered(snap.get("sessionMediaMeta").unwrap().get());
-    let media_keys: Vec<&str> = media.0.iter().map(|(k, _)| k.as_str()).collect();
+    let media_keys: Vec<&str> = media.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         media_keys,
         [
@@ -121,7 +121,6 @@ fn names_are_cleaned_and_deduplicated_case_insensitively() {
     let snap = r.snapshot(CODE).unwrap();
     let got: Vec<(&str, &str)> = snap
         .participant_profiles
-        .0
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();

@@ -4,11 +4,11 @@ use super::replies;
 use super::state::{MediaSummary, PlaybackRequest, Role, Status};
 use super::{ClientCore, FetchedPack, Manifest, OpValue, Purpose, Reply};
 use crate::error::{Code, SyncError};
-use crate::json::object;
 use crate::protocol::RawJson;
 use crate::protocol::{Action, RoomEvent, RoomSnapshot};
 use crate::validate::media::{verify_download, MediaLimits};
 use crate::validate::pack::verify_pack_text;
+use serde_json::json;
 use serde_json::{Map, Value};
 
 type Outcome = Result<RawJson, SyncError>;
@@ -145,7 +145,7 @@ impl ClientCore {
     /// After a reconnect: checks the session still exists (a participant rejoins).
     pub(super) fn resume(&mut self, now: u64) {
         if matches!(self.state.status, Status::Hosting | Status::Joined) {
-            let p = object([("sessionCode", self.state.session_code.clone().into())]);
+            let p = json!({ "sessionCode": self.state.session_code });
             self.request(Action::GetRoomSnapshot, p, Purpose::Resume, now);
         }
     }
@@ -229,7 +229,7 @@ impl ClientCore {
     /// Reads a `getSessionPack` result, hashing the pack's raw bytes.
     fn read_pack(&mut self, raw: &RawJson) -> Result<FetchedPack, SyncError> {
         let r = replies::pack(raw)?;
-        let text = r.pack;
+        let text = r.pack.get();
         if text.len() > self.settings.max_pack_text_bytes {
             return Err(Code::SessionPackTooLarge.into());
         }

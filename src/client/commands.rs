@@ -3,12 +3,12 @@
 use super::state::{Role, Status};
 use super::{ClientCore, OpId, OpValue, Purpose, Reply};
 use crate::error::{Code, SyncError};
-use crate::json::object;
 use crate::protocol::Action;
 use crate::validate::media::{from_local, MediaLimits};
 use crate::validate::pack::validate_pack;
 use crate::validate::SessionCode;
 use crate::RelaySettings;
+use serde_json::json;
 use serde_json::{Map, Value};
 
 /// Options of [`ClientCore::host_session`].
@@ -110,13 +110,7 @@ impl ClientCore {
         };
         self.password = opts.password.clone();
         self.display_name = opts.display_name.clone();
-        let mut p = object([
-            ("sessionCode", code.as_str().into()),
-            ("hostClientId", self.state.client_id.clone().into()),
-            ("sessionName", opts.session_name.into()),
-            ("controlMode", opts.control_mode.into()),
-            ("hostDisplayName", opts.display_name.into()),
-        ]);
+        let mut p = json!({ "sessionCode": code.as_str(), "hostClientId": self.state.client_id, "sessionName": opts.session_name, "controlMode": opts.control_mode, "hostDisplayName": opts.display_name });
         if !opts.password.is_empty() {
             p["password"] = opts.password.into();
         }
@@ -135,11 +129,7 @@ impl ClientCore {
     }
 
     pub(super) fn join_payload(&self, code: &str) -> Value {
-        let mut p = object([
-            ("sessionCode", code.into()),
-            ("clientId", self.state.client_id.clone().into()),
-            ("participantName", self.display_name.clone().into()),
-        ]);
+        let mut p = json!({ "sessionCode": code, "clientId": self.state.client_id, "participantName": self.display_name });
         if !self.password.is_empty() {
             p["password"] = self.password.clone().into();
         }
@@ -154,7 +144,7 @@ impl ClientCore {
                 self.end_session("");
                 self.request(
                     Action::LeaveRoom,
-                    object([("sessionCode", code.into())]),
+                    json!({ "sessionCode": code }),
                     Purpose::Op(op, Reply::Leave),
                     now,
                 );
@@ -173,7 +163,7 @@ impl ClientCore {
             if let Some(c) = patch.control_mode {
                 m.insert("controlMode".into(), c.into());
             }
-            let p = object([("sessionCode", code.into()), ("patch", Value::Object(m))]);
+            let p = json!({ "sessionCode": code, "patch": Value::Object(m) });
             me.request(Action::UpdateRoom, p, Purpose::Op(op, Reply::Snapshot), now);
         });
     }
@@ -182,10 +172,7 @@ impl ClientCore {
     /// send only a pause/play request (see [`ClientCore::request_shared_playback`]).
     pub fn publish_session_state(&mut self, op: OpId, state: Map<String, Value>, now: u64) {
         self.with_session(op, |me, code| {
-            let p = object([
-                ("sessionCode", code.into()),
-                ("payload", Value::Object(state)),
-            ]);
+            let p = json!({ "sessionCode": code, "payload": Value::Object(state) });
             me.request(
                 Action::UpdateSessionState,
                 p,
@@ -202,12 +189,7 @@ impl ClientCore {
         } else {
             ("pause", "shared-pause-request")
         };
-        let state = object([
-            ("requestType", kind.into()),
-            ("isPlaying", play.into()),
-            ("reason", reason.into()),
-            ("ts", now.into()),
-        ]);
+        let state = json!({ "requestType": kind, "isPlaying": play, "reason": reason, "ts": now });
         let Value::Object(state) = state else { return };
         self.publish_session_state(op, state, now);
     }
@@ -222,10 +204,7 @@ impl ClientCore {
             return;
         }
         self.with_session(op, |me, code| {
-            let p = object([
-                ("sessionCode", code.into()),
-                ("syncState", sync_state.into()),
-            ]);
+            let p = json!({ "sessionCode": code, "syncState": sync_state });
             me.request(
                 Action::UpdateParticipantState,
                 p,
@@ -239,10 +218,7 @@ impl ClientCore {
     pub fn update_participant_profile(&mut self, op: OpId, display_name: &str, now: u64) {
         self.with_session(op, |me, code| {
             me.display_name = display_name.to_string();
-            let p = object([
-                ("sessionCode", code.into()),
-                ("displayName", display_name.into()),
-            ]);
+            let p = json!({ "sessionCode": code, "displayName": display_name });
             me.request(
                 Action::UpdateParticipantProfile,
                 p,
@@ -259,7 +235,7 @@ impl ClientCore {
                 me.finish(op, Err(c.into()));
                 return;
             }
-            let p = object([("sessionCode", code.into()), ("pack", pack)]);
+            let p = json!({ "sessionCode": code, "pack": pack });
             me.request(
                 Action::UploadSessionPack,
                 p,
@@ -283,11 +259,7 @@ impl ClientCore {
         now: u64,
     ) {
         self.with_session(op, |me, code| {
-            let p = object([
-                ("sessionCode", code.into()),
-                ("inProgress", in_progress.into()),
-                ("total", total.into()),
-            ]);
+            let p = json!({ "sessionCode": code, "inProgress": in_progress, "total": total });
             me.request(
                 Action::SetSessionMediaUploadStatus,
                 p,
@@ -320,19 +292,8 @@ impl ClientCore {
                 Ok(f) => f,
                 Err(c) => return me.finish(op, Err(c.into())),
             };
-            let file = object([
-                ("identity", f.identity().into()),
-                ("name", f.name().into()),
-                ("ext", f.ext().into()),
-                ("mime", f.mime().into()),
-                ("size", f.size().into()),
-                ("sha256", f.sha256().into()),
-                (
-                    "dataBase64",
-                    crate::validate::media::to_base64(f.bytes()).into(),
-                ),
-            ]);
-            let p = object([("sessionCode", code.into()), ("file", file)]);
+            let file = json!({ "identity": f.identity(), "name": f.name(), "ext": f.ext(), "mime": f.mime(), "size": f.size(), "sha256": f.sha256(), "dataBase64": crate::validate::media::to_base64(f.bytes()) });
+            let p = json!({ "sessionCode": code, "file": file });
             me.request(
                 Action::UploadSessionMediaFile,
                 p,
@@ -350,7 +311,7 @@ impl ClientCore {
     /// Fetches one media file by identity and verifies its size and SHA-256.
     pub fn fetch_session_media_file(&mut self, op: OpId, identity: &str, now: u64) {
         self.with_session(op, |me, code| {
-            let p = object([("sessionCode", code.into()), ("identity", identity.into())]);
+            let p = json!({ "sessionCode": code, "identity": identity });
             me.request(
                 Action::GetSessionMediaFile,
                 p,
@@ -366,10 +327,7 @@ impl ClientCore {
         if self.state.role == Role::Participant && self.state.status == Status::Joined {
             self.gate.validated = self.state.start_gate.fingerprint.clone();
             self.refresh_gate();
-            let p = object([
-                ("sessionCode", self.state.session_code.clone().into()),
-                ("syncState", "ready".into()),
-            ]);
+            let p = json!({ "sessionCode": self.state.session_code, "syncState": "ready" });
             self.request(Action::UpdateParticipantState, p, Purpose::Silent, now);
         }
     }
@@ -378,7 +336,7 @@ impl ClientCore {
         self.with_session(op, |me, code| {
             me.request(
                 action,
-                object([("sessionCode", code.into())]),
+                json!({ "sessionCode": code }),
                 Purpose::Op(op, reply),
                 now,
             );

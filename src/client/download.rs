@@ -9,10 +9,10 @@
 use super::state::{DownloadState, MediaDownload};
 use super::{ClientCore, ClientOutput, Manifest, OpId, OpValue, Purpose};
 use crate::error::{Code, SyncError};
-use crate::json::object;
 use crate::protocol::Action;
 use crate::protocol::RawJson;
 use crate::validate::media::verify_download;
+use serde_json::json;
 
 /// Which request of a download a reply answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl ClientCore {
         };
         self.dirty = true;
         self.advertise("downloading", now);
-        let p = object([("sessionCode", code.into())]);
+        let p = json!({ "sessionCode": code });
         self.request(
             Action::GetSessionMediaManifest,
             p,
@@ -87,10 +87,7 @@ impl ClientCore {
     }
 
     fn advertise(&mut self, sync_state: &str, now: u64) {
-        let p = object([
-            ("sessionCode", self.state.session_code.clone().into()),
-            ("syncState", sync_state.into()),
-        ]);
+        let p = json!({ "sessionCode": self.state.session_code, "syncState": sync_state });
         self.request(Action::UpdateParticipantState, p, Purpose::Silent, now);
     }
 
@@ -184,10 +181,7 @@ impl ClientCore {
         let identity = d.manifest.files[i].identity.clone();
         self.state.media_download.current_identity = identity.clone();
         self.dirty = true;
-        let p = object([
-            ("sessionCode", self.state.session_code.clone().into()),
-            ("identity", identity.into()),
-        ]);
+        let p = json!({ "sessionCode": self.state.session_code, "identity": identity });
         self.request(
             Action::GetSessionMediaFile,
             p,

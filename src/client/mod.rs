@@ -20,9 +20,9 @@ use crate::error::{Code, SyncError};
 use crate::protocol::{request_frame, Action, PackMeta};
 use crate::settings::ClientSettings;
 use crate::validate::media::MediaFile;
-use crate::vec_map::VecMap;
 use serde_json::{Map, Value};
 use state::{ClientState, Status};
+use std::collections::BTreeMap;
 use std::collections::VecDeque;
 
 pub use commands::{HostOptions, JoinOptions, LocalMediaFile, MetaPatch};
@@ -148,7 +148,7 @@ pub struct ClientCore {
     /// Frames waiting for the connection to open, with their request ids.
     queued: Vec<(String, String)>,
     /// Requests in flight by id (ordered as strings: `"10"` before `"9"`).
-    pending: VecMap<String, Pending>,
+    pending: BTreeMap<String, Pending>,
     next_id: u64,
     out: VecDeque<ClientOutput>,
     /// Kept in memory only, to rejoin after a reconnect.
@@ -186,7 +186,7 @@ impl ClientCore {
             },
             link: Link::Down,
             queued: Vec::new(),
-            pending: VecMap::new(),
+            pending: BTreeMap::new(),
             next_id: 1,
             out: VecDeque::new(),
             password: String::new(),

@@ -1,21 +1,21 @@
 //! How the client reads the `result` of each reply into the value its command
-//! expects (see [`crate::protocol::fields`]), and the [`Manifest`] it reads into.
-//! A result that is not what the command expects is `request-failed`.
+//! expects: derived serde types, read as the snapshot is (see
+//! [`crate::protocol::RoomSnapshot`]). A result that is not what the command expects
+//! is `request-failed`.
 
 use crate::error::{Code, SyncError};
-use crate::json::take;
-use crate::protocol::fields::{self, count, opt_string, string, uint, Fields, Malformed, Read};
-use crate::protocol::RawJson;
-use crate::protocol::RoomSnapshot;
+use crate::protocol::{Malformed, RawJson, Read, RoomSnapshot};
 use crate::validate::media::ManifestEntry;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The media manifest of a session ([`Manifest::from_json`] reads it).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Manifest {
     /// Files in upload order.
+    #[serde(deserialize_with = "crate::protocol::objects")]
     pub files: Vec<ManifestEntry>,
     /// Number of files.
     pub files_count: u64,
@@ -38,15 +38,19 @@ pub(super) fn snapshot(raw: &RawJson) -> Result<RoomSnapshot, SyncError> {
 
 /// A JSON object (the session state an `updateSessionState` stored).
 pub(super) fn object(raw: &RawJson) -> Result<Map<String, Value>, SyncError> {
-    match fields::value(raw.get()) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(Code::RequestFailed.into()),
-    }
+    serde_json::from_str(raw.get()).map_err(|_| Code::RequestFailed.into())
 }
 
 /// The `file` of a `getSessionMediaFile` result; `None` when absent or `null`.
 pub(super) fn file(raw: &RawJson) -> Result<Option<Value>, SyncError> {
-    Ok(take(&mut object(raw)?, "file").filter(|f| !f.is_null()))
+    #[derive(Deserialize)]
+    struct FileReply {
+        #[serde(default)]
+        file: Option<Value>,
+    }
+    crate::protocol::from_object::<FileReply>(raw.get())
+        .map(|r| r.file)
+        .map_err(failed)
 }
 
 /// A media manifest.
@@ -55,30 +59,29 @@ pub(super) fn manifest(raw: &RawJson) -> Result<Manifest, SyncError> {
 }
 
 /// A `getSessionPack` result, its `pack` kept as the raw text the relay sent.
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct PackReply<'a> {
     /// The pack JSON, byte for byte, so that its hash can be checked.
-    pub pack: &'a str,
+    #[serde(borrow)]
+    pub pack: &'a RawValue,
     /// The hash the relay announced.
+    #[serde(default)]
     pub hash: String,
     /// Publish time, relay ms.
+    #[serde(default)]
     pub updated_at: u64,
     /// The size the relay announced.
+    #[serde(default)]
     pub size: u64,
 }
 
 /// Reads a `getSessionPack` result; `pack` is required, the rest default.
 pub(super) fn pack(raw: &RawJson) -> Result<PackReply<'_>, SyncError> {
-    let read = || -> Read<PackReply<'_>> {
-        let f = Fields::parse(raw.get())?;
-        Ok(PackReply {
-            pack: f.member("pack").ok_or(Malformed)?,
-            hash: f.get("hash", string)?,
-            updated_at: f.get("updatedAt", uint)?,
-            size: f.get("size", uint)?,
-        })
-    };
-    read().map_err(failed)
+    if !crate::protocol::is_object_text(raw.get()) {
+        return Err(Code::RequestFailed.into());
+    }
+    serde_json::from_str(raw.get()).map_err(|_| Code::RequestFailed.into())
 }
 
 impl Manifest {
@@ -88,39 +91,8 @@ impl Manifest {
     /// # Errors
     /// [`Malformed`] for anything but an object, or a field of the wrong type.
     pub fn from_json(text: &str) -> Read<Manifest> {
-        let Value::Object(mut m) = fields::value(text)? else {
-            return Err(Malformed);
-        };
-        let files = match take(&mut m, "files") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items.into_iter().map(entry).collect::<Read<_>>()?,
-            Some(_) => return Err(Malformed),
-        };
-        Ok(Manifest {
-            files,
-            files_count: uint(take(&mut m, "filesCount"))?,
-            total_bytes: uint(take(&mut m, "totalBytes"))?,
-            updated_at: uint(take(&mut m, "updatedAt"))?,
-            uploaded_by: opt_string(take(&mut m, "uploadedBy"))?,
-        })
+        crate::protocol::from_object(text)
     }
-}
-
-/// One file of a manifest.
-fn entry(v: Value) -> Read<ManifestEntry> {
-    let Value::Object(mut m) = v else {
-        return Err(Malformed);
-    };
-    let required = |v: Option<Value>| v.ok_or(Malformed).map(Some);
-    Ok(ManifestEntry {
-        identity: string(required(take(&mut m, "identity"))?)?,
-        name: string(take(&mut m, "name"))?,
-        ext: string(take(&mut m, "ext"))?,
-        mime: string(take(&mut m, "mime"))?,
-        size: count(required(take(&mut m, "size"))?)?,
-        sha256: string(take(&mut m, "sha256"))?,
-        updated_at: uint(take(&mut m, "updatedAt"))?,
-    })
 }
 
 #[cfg(test)]
@@ -131,7 +103,8 @@ mod tests {
 
     /// A reply's `result` as the client gets it.
     fn result(text: &str) -> RawJson {
-        match ServerFrame::parse(&response_ok("1", text)) {
+        let raw = RawValue::from_string(text.to_string()).unwrap();
+        match ServerFrame::parse(&response_ok("1", &raw)) {
             Some(ServerFrame::Response {
                 outcome: Ok(raw), ..
             }) => raw,
@@ -157,6 +130,8 @@ mod tests {
             r#"{"files":[{"identity":"k"}]}"#,
             r#"{"files":[{"identity":"k","size":1,"name":null}]}"#,
             r#"{"files":{}}"#,
+            r#"{"files":[["k","n","png","image/png",1,"",0]]}"#,
+            r#"{"files":null}"#,
             r#"{"uploadedBy":3}"#,
             "[]",
         ] {
@@ -169,10 +144,13 @@ mod tests {
         let reply = result(r#"{"pack":{"b":1,  "a":2},"hash":"H","size":3}"#);
         let r = pack(&reply).unwrap();
         assert_eq!(
-            (r.pack, r.hash.as_str(), r.updated_at, r.size),
+            (r.pack.get(), r.hash.as_str(), r.updated_at, r.size),
             (r#"{"b":1,  "a":2}"#, "H", 0, 3)
         );
         assert!(pack(&result(r#"{"hash":"H"}"#))
+            .unwrap_err()
+            .is(Code::RequestFailed));
+        assert!(pack(&result(r#"[{"b":1},"H"]"#))
             .unwrap_err()
             .is(Code::RequestFailed));
     }

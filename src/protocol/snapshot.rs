@@ -1,17 +1,22 @@
-//! The room snapshot and the events that carry it.
+//! The room snapshot and the events that carry it, read and written by serde derive.
+//!
+//! Every field has a default, so a relay that omits one is read; `null` is accepted
+//! only where the field is optional; a field of the wrong type refuses the whole
+//! object; unknown fields are ignored. An object is read as `JSON.parse` reads it
+//! (a key given twice keeps its first place and its last value) and an array is never
+//! taken for a struct (serde would read it by position).
 
-use super::fields::{boolean, count, opt_object, opt_string, string, strings, uint};
-use super::fields::{Fields, Read};
-use super::OrderedMap;
-use serde::Serialize;
+use super::{OrderedMap, Read};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 /// The room as the relay shows it: the `result` of most actions and the
 /// `snapshot` of `room-updated` / `room-closed` events. Field order is the
 /// deployed relay's. Every field has a default so a relay that omits one is read
 /// ([`RoomSnapshot::from_json`]).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct RoomSnapshot {
     /// Normalized `XXXX-XXXX` code.
     pub session_code: String,
@@ -36,8 +41,10 @@ pub struct RoomSnapshot {
     /// When the state was last set, relay ms.
     pub session_state_updated_at: u64,
     /// The published pack, or null.
+    #[serde(deserialize_with = "object")]
     pub session_pack_meta: Option<PackMeta>,
     /// The online media (never null from the relay).
+    #[serde(deserialize_with = "object")]
     pub session_media_meta: Option<MediaMeta>,
     /// Room creation, relay ms.
     pub created_at: u64,
@@ -46,8 +53,8 @@ pub struct RoomSnapshot {
 }
 
 /// Metadata of a published session pack.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct PackMeta {
     /// SHA-256 hex of the canonical pack text.
     pub hash: String,
@@ -64,8 +71,8 @@ pub struct PackMeta {
 }
 
 /// Metadata of the session's online media, with the upload lock.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct MediaMeta {
     /// Files stored.
     pub files_count: u64,
@@ -127,15 +134,18 @@ impl EventKind {
 }
 
 /// A pushed event as the client reads it: `{type, source?, sessionCode, snapshot | state | ...}`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct RoomEvent {
     /// The event type, e.g. `room-updated`.
+    #[serde(rename = "type")]
     pub kind: String,
     /// What caused it, e.g. `participant-joined`.
     pub source: Option<String>,
     /// The room.
     pub session_code: String,
     /// For room events.
+    #[serde(deserialize_with = "object")]
     pub snapshot: Option<RoomSnapshot>,
     /// For `session-state-updated`.
     pub state: Option<Map<String, Value>>,
@@ -143,69 +153,48 @@ pub struct RoomEvent {
     pub source_client_id: Option<String>,
 }
 
+/// Reads `T` from the JSON text of one object.
+///
+/// # Errors
+/// [`Malformed`] for anything but an object, or a field of the wrong type.
+pub(crate) fn from_object<T: DeserializeOwned>(text: &str) -> Read<T> {
+    let object: Map<String, Value> = serde_json::from_str(text)?;
+    Ok(T::deserialize(Value::Object(object))?)
+}
+
+/// An optional nested object: `None` when `null` (absent is the field's default).
+fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    match Option::<Map<String, Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(m) => T::deserialize(Value::Object(m))
+            .map(Some)
+            .map_err(D::Error::custom),
+    }
+}
+
+/// A list of objects (empty when absent), each read as [`object`] reads one.
+pub(crate) fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Vec::<Map<String, Value>>::deserialize(d)?
+        .into_iter()
+        .map(|m| T::deserialize(Value::Object(m)).map_err(D::Error::custom))
+        .collect()
+}
+
 impl RoomSnapshot {
     /// Reads a snapshot from its JSON text; absent fields take their defaults.
     ///
     /// # Errors
-    /// [`Malformed`](super::fields::Malformed) for anything but an object, or a field
-    /// of the wrong type.
+    /// [`Malformed`] for anything but an object, or a field of the wrong type.
     pub fn from_json(text: &str) -> Read<RoomSnapshot> {
-        let f = Fields::parse(text)?;
-        Ok(RoomSnapshot {
-            session_code: f.get("sessionCode", string)?,
-            session_name: f.get("sessionName", string)?,
-            control_mode: f.get("controlMode", string)?,
-            host_client_id: f.get("hostClientId", string)?,
-            participant_ids: f.get("participantIds", strings)?,
-            participant_profiles: f.ordered_strings("participantProfiles")?,
-            participant_sync_states: f.ordered_strings("participantSyncStates")?,
-            participants_count: f.get("participantsCount", count)?,
-            session_state: f.get("sessionState", opt_object)?,
-            session_state_revision: f.get("sessionStateRevision", uint)?,
-            session_state_updated_at: f.get("sessionStateUpdatedAt", uint)?,
-            session_pack_meta: f.nested("sessionPackMeta", PackMeta::from_json)?,
-            session_media_meta: f.nested("sessionMediaMeta", MediaMeta::from_json)?,
-            created_at: f.get("createdAt", uint)?,
-            updated_at: f.get("updatedAt", uint)?,
-        })
-    }
-}
-
-impl PackMeta {
-    /// Reads pack metadata from its JSON text; absent fields take their defaults.
-    ///
-    /// # Errors
-    /// As [`RoomSnapshot::from_json`].
-    pub fn from_json(text: &str) -> Read<PackMeta> {
-        let f = Fields::parse(text)?;
-        Ok(PackMeta {
-            hash: f.get("hash", string)?,
-            size: f.get("size", uint)?,
-            updated_at: f.get("updatedAt", uint)?,
-            uploaded_by: f.get("uploadedBy", string)?,
-            images_count: f.get("imagesCount", uint)?,
-            media_refs_count: f.get("mediaRefsCount", uint)?,
-        })
-    }
-}
-
-impl MediaMeta {
-    /// Reads media metadata from its JSON text; absent fields take their defaults.
-    ///
-    /// # Errors
-    /// As [`RoomSnapshot::from_json`].
-    pub fn from_json(text: &str) -> Read<MediaMeta> {
-        let f = Fields::parse(text)?;
-        Ok(MediaMeta {
-            files_count: f.get("filesCount", uint)?,
-            total_bytes: f.get("totalBytes", uint)?,
-            updated_at: f.get("updatedAt", uint)?,
-            uploaded_by: f.get("uploadedBy", opt_string)?,
-            upload_in_progress: f.get("uploadInProgress", boolean)?,
-            upload_total: f.get("uploadTotal", uint)?,
-            upload_started_at: f.get("uploadStartedAt", uint)?,
-            upload_started_by: f.get("uploadStartedBy", opt_string)?,
-        })
+        from_object(text)
     }
 }
 
@@ -215,22 +204,14 @@ impl RoomEvent {
     /// # Errors
     /// As [`RoomSnapshot::from_json`], the snapshot's fields included.
     pub fn from_json(text: &str) -> Read<RoomEvent> {
-        let f = Fields::parse(text)?;
-        Ok(RoomEvent {
-            kind: f.get("type", string)?,
-            source: f.get("source", opt_string)?,
-            session_code: f.get("sessionCode", string)?,
-            snapshot: f.nested("snapshot", RoomSnapshot::from_json)?,
-            state: f.get("state", opt_object)?,
-            source_client_id: f.get("sourceClientId", opt_string)?,
-        })
+        from_object(text)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::fields::Malformed;
+    use crate::protocol::Malformed;
     use serde_json::json;
 
     fn snapshot() -> RoomSnapshot {
@@ -240,12 +221,12 @@ mod tests {
             control_mode: "host-only".into(),
             host_client_id: "host-1".into(),
             participant_ids: vec!["host-1".into(), "b".into(), "a".into()],
-            participant_profiles: OrderedMap(vec![
+            participant_profiles: OrderedMap::from_iter([
                 ("host-1".into(), "Hôte".into()),
                 ("b".into(), "Bea".into()),
                 ("a".into(), "Ana".into()),
             ]),
-            participant_sync_states: OrderedMap(vec![("b".into(), "ready".into())]),
+            participant_sync_states: OrderedMap::from_iter([("b".into(), "ready".into())]),
             participants_count: 3,
             session_state: Some(Map::from_iter([("isPlaying".into(), json!(true))])),
             session_state_revision: 4,
@@ -321,5 +302,27 @@ mod tests {
             Err(Malformed)
         );
         assert_eq!(RoomEvent::from_json(r#"{"type":null}"#), Err(Malformed));
+    }
+
+    #[test]
+    fn objects_read_as_json_parse_reads_them() {
+        let text = r#"{"participantProfiles":{"z":"1","a":"2","z":"3"},"sessionName":"a","sessionName":"b"}"#;
+        let snap = RoomSnapshot::from_json(text).unwrap();
+        let profiles: Vec<(&str, &str)> = snap
+            .participant_profiles
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            profiles,
+            [("z", "3"), ("a", "2")],
+            "first place, last value"
+        );
+        assert_eq!(snap.session_name, "b");
+        assert_eq!(RoomSnapshot::from_json(r#"["ABCD-EFGH"]"#), Err(Malformed));
+        assert_eq!(
+            RoomEvent::from_json(r#"{"snapshot":["ABCD-EFGH"]}"#),
+            Err(Malformed)
+        );
     }
 }

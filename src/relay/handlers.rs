@@ -10,26 +10,26 @@ use super::password::{self, PasswordHash};
 use super::room::{control_mode, sync_state, Member, Room, StoredPack};
 use super::{ConnId, RelayCore};
 use crate::error::{Code, SyncError};
-use crate::json::object;
-use crate::protocol::{to_json, Action, PackMeta, RoomSnapshot};
-use crate::validate::js::{js_int_in, js_number, js_trim, lower_for_ascii, utf16_len};
+use crate::protocol::{to_raw, Action, PackMeta, RawJson, RoomSnapshot};
+use crate::validate::js::{js_int_in, js_lower_case, js_number, js_trim, utf16_len};
 use crate::validate::media::{validate_upload, MediaLimits};
 use crate::validate::pack::validate_pack;
 use crate::validate::state::validate_state;
 use crate::validate::text::{client_id, is_media_key, password, sanitize_text, sanitize_value};
 use crate::validate::SessionCode;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
 
 type Payload = Map<String, Value>;
-type Reply = Result<String, SyncError>;
+type Reply = Result<RawJson, SyncError>;
 
 const DEFAULT_SESSION_NAME: &str = "PoseChrono Session";
 const DEFAULT_HOST_NAME: &str = "Hôte";
 const DEFAULT_PARTICIPANT_NAME: &str = "Invité";
 
 /// A `room-updated` / `room-closed` event object.
-pub(super) fn room_event(kind: &str, source: &str, snapshot: &RoomSnapshot) -> String {
+pub(super) fn room_event(kind: &str, source: &str, snapshot: &RoomSnapshot) -> RawJson {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Ev<'a> {
@@ -38,7 +38,7 @@ pub(super) fn room_event(kind: &str, source: &str, snapshot: &RoomSnapshot) -> S
         session_code: &'a str,
         snapshot: &'a RoomSnapshot,
     }
-    to_json(&Ev {
+    to_raw(&Ev {
         r#type: kind,
         source,
         session_code: &snapshot.session_code,
@@ -46,13 +46,10 @@ pub(super) fn room_event(kind: &str, source: &str, snapshot: &RoomSnapshot) -> S
     })
 }
 
-fn state_event(code: &SessionCode, source: &str, state: &Payload) -> String {
-    to_json(&object([
-        ("type", "session-state-updated".into()),
-        ("source", source.into()),
-        ("sessionCode", code.as_str().into()),
-        ("state", Value::Object(state.clone())),
-    ]))
+fn state_event(code: &SessionCode, source: &str, state: &Payload) -> RawJson {
+    to_raw(
+        &json!({ "type": "session-state-updated", "source": source, "sessionCode": code.as_str(), "state": Value::Object(state.clone()) }),
+    )
 }
 
 /// Whether a JS value is truthy.
@@ -87,7 +84,7 @@ impl RelayCore {
         room.updated_at = now;
         let snapshot = room.snapshot();
         self.broadcast(code, &room_event("room-updated", source, &snapshot));
-        Ok(to_json(&snapshot))
+        Ok(to_raw(&snapshot))
     }
 
     fn bind(&mut self, conn: ConnId, code: &SessionCode, client: &str) {
@@ -278,9 +275,9 @@ impl RelayCore {
                 // A struct, not `json!`: a `Value` would sort the snapshot's keys and
                 // lose the member order of `participantProfiles`.
                 let (closed, snapshot) = self.leave(conn, code, now).ok_or(Code::NotJoined)?;
-                Ok(to_json(&Left { closed, snapshot }))
+                Ok(to_raw(&Left { closed, snapshot }))
             }
-            Action::GetRoomSnapshot => Ok(to_json(&self.room(code)?.snapshot())),
+            Action::GetRoomSnapshot => Ok(to_raw(&self.room(code)?.snapshot())),
             Action::UpdateRoom => self.update_room(client, code, p, now),
             Action::UpdateSessionState => self.update_state(client, code, p, now),
             Action::UpdateParticipantState => {
@@ -312,7 +309,8 @@ impl RelayCore {
                     media_refs_count: pack.media_refs_count as u64,
                 };
                 self.room(code)?.pack = Some(StoredPack {
-                    text: pack.text,
+                    // Checked once here, then placed verbatim in every reply.
+                    text: RawValue::from_string(pack.text).map_err(|_| Code::InvalidSessionPack)?,
                     meta,
                 });
                 self.updated(code, "session-pack-updated", now)
@@ -320,13 +318,20 @@ impl RelayCore {
             Action::GetSessionPack => {
                 let room = self.room(code)?;
                 let pack = room.pack.as_ref().ok_or(Code::SessionPackNotFound)?;
-                Ok(format!(
-                    r#"{{"pack":{},"hash":{},"updatedAt":{},"size":{}}}"#,
-                    pack.text,
-                    to_json(&pack.meta.hash),
-                    pack.meta.updated_at,
-                    pack.meta.size
-                ))
+                #[derive(Serialize)]
+                #[serde(rename_all = "camelCase")]
+                struct PackReply<'a> {
+                    pack: &'a RawValue,
+                    hash: &'a str,
+                    updated_at: u64,
+                    size: u64,
+                }
+                Ok(to_raw(&PackReply {
+                    pack: &pack.text,
+                    hash: &pack.meta.hash,
+                    updated_at: pack.meta.updated_at,
+                    size: pack.meta.size,
+                }))
             }
             Action::ResetSessionMediaPack => {
                 self.host_room(code, client)?.media.reset(client, now);
@@ -364,7 +369,7 @@ impl RelayCore {
                 if media.is_empty() {
                     return Err(Code::SessionMediaNotFound.into());
                 }
-                Ok(to_json(&media.manifest()))
+                Ok(to_raw(&media.manifest()))
             }
             Action::GetSessionMediaFile => {
                 self.media_readable(client, code, now)?;
@@ -382,7 +387,7 @@ impl RelayCore {
                 }
                 media
                     .file(identity)
-                    .map(|v| to_json(&v))
+                    .map(|v| to_raw(&v))
                     .ok_or_else(|| Code::SessionMediaFileNotFound.into())
             }
             Action::SendRtcSignal => self.rtc_signal(client, code, p, now),
@@ -459,7 +464,7 @@ impl RelayCore {
             state.insert("updatedAt".into(), now.into());
             state.insert("sourceClientId".into(), client.into());
             self.broadcast(code, &state_event(code, "host-state-update", &state));
-            return Ok(to_json(&state));
+            return Ok(to_raw(&state));
         }
         let request = state.get("requestType").and_then(Value::as_str);
         let wants_play = match request {
@@ -492,7 +497,7 @@ impl RelayCore {
         signal.insert("updatedAt".into(), now.into());
         signal.insert("sourceClientId".into(), client.into());
         self.broadcast(code, &state_event(code, "shared-playback-request", &signal));
-        Ok(to_json(&signal))
+        Ok(to_raw(&signal))
     }
 
     fn rtc_signal(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
@@ -501,7 +506,7 @@ impl RelayCore {
         let kind = p
             .get("signalType")
             .and_then(Value::as_str)
-            .map(|s| lower_for_ascii(js_trim(s)))
+            .map(|s| js_lower_case(js_trim(s)))
             .unwrap_or_default();
         let kind = kind.as_str();
         let raw = p.get("signalPayload").and_then(Value::as_object);
@@ -515,12 +520,12 @@ impl RelayCore {
                 let own_type = raw
                     .and_then(|r| r.get("type"))
                     .and_then(Value::as_str)
-                    .map(|t| lower_for_ascii(js_trim(t)));
+                    .map(|t| js_lower_case(js_trim(t)));
                 if own_type.as_deref() != Some(kind) {
                     return Err(Code::InvalidRtcSignal.into());
                 }
                 let sdp = text("sdp", max).ok_or(Code::InvalidRtcSignal)?;
-                object([("type", kind.into()), ("sdp", sdp)])
+                json!({ "type": kind, "sdp": sdp })
             }
             "ice-candidate" => {
                 let candidate = text("candidate", max).ok_or(Code::InvalidRtcSignal)?;
@@ -558,17 +563,9 @@ impl RelayCore {
             return Err(Code::NotJoined.into());
         }
         room.updated_at = now;
-        let event = object([
-            ("type", "rtc-signal".into()),
-            ("sessionCode", code.as_str().into()),
-            ("sourceClientId", client.into()),
-            ("targetClientId", target.into()),
-            ("signalType", kind.into()),
-            ("signalPayload", payload),
-            ("ts", now.into()),
-        ]);
-        self.broadcast(code, &to_json(&event));
-        Ok(r#"{"ok":true}"#.to_string())
+        let event = json!({ "type": "rtc-signal", "sessionCode": code.as_str(), "sourceClientId": client, "targetClientId": target, "signalType": kind, "signalPayload": payload, "ts": now });
+        self.broadcast(code, &to_raw(&event));
+        Ok(to_raw(&json!({ "ok": true })))
     }
 
     fn drawing_sync(&mut self, client: &str, code: &SessionCode, p: &Payload, now: u64) -> Reply {
@@ -598,15 +595,8 @@ impl RelayCore {
             return Err(Code::DrawingSyncTooLarge.into());
         }
         self.room(code)?.updated_at = now;
-        let event = object([
-            ("type", "drawing-sync".into()),
-            ("sessionCode", code.as_str().into()),
-            ("sourceClientId", client.into()),
-            ("msgType", kind.into()),
-            ("data", data),
-            ("ts", now.into()),
-        ]);
-        self.broadcast(code, &to_json(&event));
-        Ok(r#"{"ok":true}"#.to_string())
+        let event = json!({ "type": "drawing-sync", "sessionCode": code.as_str(), "sourceClientId": client, "msgType": kind, "data": data, "ts": now });
+        self.broadcast(code, &to_raw(&event));
+        Ok(to_raw(&json!({ "ok": true })))
     }
 }

@@ -21,8 +21,9 @@
 //! request that needs one is refused with `rate-limited`, so the hash work a relay
 //! accepts stays bounded.
 //!
-//! The wasm module's `MockRelay` always hashes inline, so the deferred mode is left
-//! out of wasm builds (it cost the module 1.6 KB gzip).
+//! The wasm module's `MockRelay` always hashes inline (a page has no worker threads
+//! to hash on, and its hash is fast, see `password.rs`), so the deferred mode is not
+//! built for wasm.
 
 #[cfg(not(target_arch = "wasm32"))]
 use super::RelayOutput;
@@ -32,7 +33,7 @@ use crate::protocol;
 use crate::validate::SessionCode;
 use serde_json::{Map, Value};
 #[cfg(not(target_arch = "wasm32"))]
-use {super::password, crate::error::Code, crate::vec_map::VecMap};
+use {super::password, crate::error::Code, std::collections::BTreeMap};
 
 /// One password hash for the IO layer to derive; the plaintext lives here only
 /// until [`HashJob::derive`] has run.
@@ -106,7 +107,7 @@ impl std::fmt::Debug for Parked {
 /// What a request came to.
 pub(super) enum Step {
     /// Answered: the reply's JSON.
-    Reply(String),
+    Reply(protocol::RawJson),
     /// Waiting for a hash (deferred mode only): what to park, and the password.
     #[cfg(not(target_arch = "wasm32"))]
     Hash(Box<Parked>, String),
@@ -117,7 +118,7 @@ pub(super) enum Step {
 #[derive(Debug, Default)]
 pub(super) struct Deferred {
     max_pending: usize,
-    parked: VecMap<u64, Parked>,
+    parked: BTreeMap<u64, Parked>,
     next_job: u64,
 }
 

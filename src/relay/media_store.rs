@@ -1,9 +1,9 @@
 //! A room's online media: files in first-insert order, totals and the upload lock.
 
 use crate::error::Code;
-use crate::json::object;
 use crate::protocol::MediaMeta;
 use crate::validate::media::{to_base64, MediaFile};
+use serde_json::json;
 use serde_json::Value;
 
 #[derive(Debug, Clone)]
@@ -16,15 +16,7 @@ impl Stored {
     /// The file as the relay describes it, with its bytes in base64 when given.
     fn describe(&self, data_base64: Option<String>) -> Value {
         let f = &self.file;
-        let mut v = object([
-            ("identity", f.identity().into()),
-            ("name", f.name().into()),
-            ("ext", f.ext().into()),
-            ("mime", f.mime().into()),
-            ("size", f.size().into()),
-            ("sha256", f.sha256().into()),
-            ("updatedAt", self.updated_at.into()),
-        ]);
+        let mut v = json!({ "identity": f.identity(), "name": f.name(), "ext": f.ext(), "mime": f.mime(), "size": f.size(), "sha256": f.sha256(), "updatedAt": self.updated_at });
         if let Some(data) = data_base64 {
             v["dataBase64"] = data.into();
         }
@@ -166,19 +158,13 @@ impl MediaStore {
     /// The `getSessionMediaManifest` result.
     pub fn manifest(&self) -> Value {
         let files: Vec<Value> = self.files.iter().map(|s| s.describe(None)).collect();
-        object([
-            ("files", files.into()),
-            ("filesCount", self.files.len().into()),
-            ("totalBytes", self.total_bytes.into()),
-            ("updatedAt", self.updated_at.into()),
-            ("uploadedBy", self.uploaded_by.clone().into()),
-        ])
+        json!({ "files": files, "filesCount": self.files.len(), "totalBytes": self.total_bytes, "updatedAt": self.updated_at, "uploadedBy": self.uploaded_by })
     }
 
     /// The `getSessionMediaFile` result for `identity`.
     pub fn file(&self, identity: &str) -> Option<Value> {
         let s = self.files.iter().find(|s| s.file.identity() == identity)?;
         let data = to_base64(s.file.bytes());
-        Some(object([("file", s.describe(Some(data)))]))
+        Some(json!({ "file": s.describe(Some(data)) }))
     }
 }

@@ -32,7 +32,6 @@ use crate::error::{Code, SyncError};
 use crate::protocol::{self, Action, ClientFrame};
 use crate::settings::RelaySettings;
 use crate::validate::SessionCode;
-use crate::vec_map::VecMap;
 #[cfg(not(target_arch = "wasm32"))]
 pub use hashing::HashJob;
 use hashing::Step;
@@ -41,6 +40,7 @@ use room::Room;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Identifies one client connection; chosen by the IO layer.
@@ -73,7 +73,7 @@ pub enum RelayOutput {
 }
 
 /// Which per-room limiter an action counts against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Limiter {
     State,
     Rtc,
@@ -87,7 +87,7 @@ struct Conn {
     bindings: Vec<(SessionCode, String)>,
     rate: Window,
     joins: Window,
-    limiters: VecMap<(SessionCode, Limiter), Window>,
+    limiters: HashMap<(SessionCode, Limiter), Window>,
 }
 
 /// The relay core: every room and connection, no IO.
@@ -95,9 +95,9 @@ struct Conn {
 pub struct RelayCore {
     settings: RelaySettings,
     /// Rooms by code, in code order.
-    rooms: VecMap<SessionCode, Room>,
-    conns: VecMap<ConnId, Conn>,
-    per_ip: VecMap<String, usize>,
+    rooms: BTreeMap<SessionCode, Room>,
+    conns: BTreeMap<ConnId, Conn>,
+    per_ip: HashMap<String, usize>,
     out: VecDeque<RelayOutput>,
     seed: [u8; 32],
     counter: u64,
@@ -112,9 +112,9 @@ impl RelayCore {
     pub fn new(settings: RelaySettings, seed: [u8; 32]) -> RelayCore {
         RelayCore {
             settings: settings.clamped(),
-            rooms: VecMap::new(),
-            conns: VecMap::new(),
-            per_ip: VecMap::new(),
+            rooms: BTreeMap::new(),
+            conns: BTreeMap::new(),
+            per_ip: HashMap::new(),
             out: VecDeque::new(),
             seed,
             counter: 0,
@@ -151,7 +151,7 @@ impl RelayCore {
                 .push_back(RelayOutput::Close { conn, code, reason });
             return false;
         }
-        *self.per_ip.get_or_default(ip.to_string()) += 1;
+        *self.per_ip.entry(ip.to_string()).or_default() += 1;
         self.conns.insert(
             conn,
             Conn {
@@ -159,7 +159,7 @@ impl RelayCore {
                 bindings: Vec::new(),
                 rate: Window::default(),
                 joins: Window::default(),
-                limiters: VecMap::new(),
+                limiters: HashMap::new(),
             },
         );
         true
@@ -200,14 +200,9 @@ impl RelayCore {
         };
         let allowed = self.count_message(conn, now);
         match frame {
-            ClientFrame::Other => {
+            ClientFrame::Other { id } => {
                 // Over the limit, any message that carries an id gets `rate-limited`.
                 if !allowed {
-                    let id = std::str::from_utf8(bytes)
-                        .ok()
-                        .and_then(|text| crate::json::parse(text).ok())
-                        .map(|v| frame_id(v.get("id")))
-                        .unwrap_or_default();
                     self.reply_rate_limited(conn, &id);
                 }
             }
@@ -353,7 +348,7 @@ impl RelayCore {
         conn: ConnId,
         id: &str,
         action: &str,
-        payload: Result<Option<Map<String, Value>>, ()>,
+        payload: Result<Option<Map<String, Value>>, protocol::Unreadable>,
         now: u64,
     ) -> Result<Step, SyncError> {
         // `String(message.action || "").trim()`, as the deployed relay reads it.
@@ -362,7 +357,7 @@ impl RelayCore {
             return Err(Code::InvalidRequest.into());
         }
         let payload = payload
-            .map_err(|()| Code::InvalidRequest)?
+            .map_err(|protocol::Unreadable| Code::InvalidRequest)?
             .unwrap_or_default();
         let Some(act) = Action::parse(action) else {
             return Err(SyncError::UnknownAction(action.to_string()));
@@ -442,7 +437,7 @@ impl RelayCore {
             _ => return Ok(()),
         };
         let c = self.conns.get_mut(&conn).ok_or(Code::RequestFailed)?;
-        let window = c.limiters.get_or_default((code.clone(), limiter));
+        let window = c.limiters.entry((code.clone(), limiter)).or_default();
         if window.hit(now, w, m) {
             Ok(())
         } else {
@@ -451,11 +446,11 @@ impl RelayCore {
     }
 
     /// Sends an event to every subscriber of the room.
-    fn broadcast(&mut self, code: &SessionCode, event_json: &str) {
+    fn broadcast(&mut self, code: &SessionCode, event: &serde_json::value::RawValue) {
         let Some(room) = self.rooms.get(code) else {
             return;
         };
-        let text: Arc<str> = protocol::event_frame(event_json).into();
+        let text: Arc<str> = protocol::event_frame(event).into();
         let subs = room.subscribers.clone();
         for conn in subs {
             self.send(conn, text.clone());
@@ -474,27 +469,5 @@ impl RelayCore {
             c.bindings.retain(|(b, _)| b != code);
             c.limiters.retain(|(b, _), _| b != code);
         }
-    }
-}
-
-/// `String(message.id || "")` of a frame's `id` (arrays approximately), for the
-/// rate-limit reply of a frame that is neither a request nor a notify.
-fn frame_id(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null | Value::Bool(false)) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => String::new(),
-        Some(v @ (Value::Number(_) | Value::Bool(true))) => {
-            crate::validate::js::js_string(Some(v)).unwrap_or_default()
-        }
-        Some(Value::Object(_)) => "[object Object]".to_string(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|x| match x {
-                Value::Null => String::new(),
-                x => frame_id(Some(x)),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
     }
 }

@@ -3,7 +3,7 @@
 use super::media_store::MediaStore;
 use super::password::PasswordHash;
 use super::ConnId;
-use crate::protocol::{OrderedMap, PackMeta, RoomSnapshot};
+use crate::protocol::{PackMeta, RoomSnapshot};
 use crate::validate::js::{cut_utf16, js_lower_case, utf16_len};
 use crate::validate::SessionCode;
 use serde_json::{Map, Value};
@@ -24,8 +24,8 @@ pub struct Member {
 /// A published pack: its canonical text and metadata.
 #[derive(Debug, Clone)]
 pub struct StoredPack {
-    /// The canonical JSON, spliced verbatim into `getSessionPack` replies.
-    pub text: String,
+    /// The canonical JSON, placed verbatim in `getSessionPack` replies.
+    pub text: crate::protocol::RawJson,
     /// Its metadata.
     pub meta: PackMeta,
 }
@@ -135,18 +135,16 @@ impl Room {
             control_mode: self.control_mode.to_string(),
             host_client_id: self.host_client_id.clone(),
             participant_ids: self.members.iter().map(|m| m.client_id.clone()).collect(),
-            participant_profiles: OrderedMap(
-                self.members
-                    .iter()
-                    .map(|m| (m.client_id.clone(), m.name.clone()))
-                    .collect(),
-            ),
-            participant_sync_states: OrderedMap(
-                self.members
-                    .iter()
-                    .map(|m| (m.client_id.clone(), m.sync_state.to_string()))
-                    .collect(),
-            ),
+            participant_profiles: self
+                .members
+                .iter()
+                .map(|m| (m.client_id.clone(), m.name.clone()))
+                .collect(),
+            participant_sync_states: self
+                .members
+                .iter()
+                .map(|m| (m.client_id.clone(), m.sync_state.to_string()))
+                .collect(),
             participants_count: self.members.len(),
             session_state: self.state.clone(),
             session_state_revision: self.state_revision,

@@ -95,34 +95,17 @@ pub fn js_trim(s: &str) -> &str {
     s.trim_matches(is_js_whitespace)
 }
 
-/// `s.toLowerCase()`, for comparing names: Unicode's full lowercase, final sigma
-/// included. In the wasm module it is the host's own `toLowerCase` (the deployed relay's
-/// function), which spares the module Unicode's case tables; natively, Rust's
-/// `str::to_lowercase`. Both apply Unicode's mapping: they differ only for characters
-/// that one Unicode version assigns and the other does not.
+/// `s.toLowerCase()`: Unicode's full lowercase, final sigma included, as JS and
+/// Rust's `str::to_lowercase` both apply it (a wasm test compares the two on every
+/// character).
 pub fn js_lower_case(s: &str) -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::JsString::from(s).to_lower_case().into()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        s.to_lowercase()
-    }
+    s.to_lowercase()
 }
 
-/// `s.toLowerCase()` as far as equality with ASCII text goes (keywords, MIME types,
-/// hex digests): ASCII lowercased, KELVIN SIGN to `k`, every other character kept.
-/// Outside ASCII, KELVIN SIGN is the only character whose lowercase is ASCII (a test
-/// checks all of Unicode), so the result equals an ASCII string exactly when the full
-/// lowercase does, without Unicode's case tables.
-pub fn lower_for_ascii(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{212a}' => 'k',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+/// `s.toUpperCase()`: Unicode's full uppercase (`ß` is `SS`, `ﬀ` is `FF`), as JS and
+/// Rust's `str::to_uppercase` both apply it.
+pub fn js_upper_case(s: &str) -> String {
+    s.to_uppercase()
 }
 
 /// Length of `s` in UTF-16 code units, as JS `s.length`.
@@ -228,29 +211,13 @@ mod tests {
     }
 
     #[test]
-    fn only_kelvin_lowercases_to_ascii_from_outside_ascii() {
-        for c in (0x80..=0x10_ffff).filter_map(char::from_u32) {
-            let full: String = c.to_lowercase().collect();
-            if full.is_ascii() {
-                assert_eq!((c, full.as_str()), ('\u{212a}', "k"));
-            }
-        }
-        for s in [
-            "Classic",
-            "IMAGE/JPEG",
-            "\u{212a}ey",
-            "ÀB",
-            "İ",
-            "ΣΑΣ",
-            "Straße",
-        ] {
-            let (ours, full) = (lower_for_ascii(s), s.to_lowercase());
-            assert_eq!(ours.is_ascii(), full.is_ascii(), "{s}");
-            if full.is_ascii() {
-                assert_eq!(ours, full);
-            }
-        }
-        assert_eq!(js_lower_case("ΣΑΣ Ab"), "σας ab");
+    fn case_mapping_is_unicodes_as_in_js() {
+        // What an ASCII-only stand-in would get wrong.
+        assert_eq!(js_lower_case("\u{212a}EY"), "key", "KELVIN SIGN");
+        assert_eq!(js_lower_case("ΣΑΣ Ab"), "σας ab", "final sigma");
+        assert_eq!(js_lower_case("İ"), "i\u{307}");
+        assert_eq!(js_upper_case("straße"), "STRASSE");
+        assert_eq!(js_upper_case("\u{fb00}ı"), "FFI");
     }
 
     #[test]
@@ -278,49 +245,23 @@ mod tests {
     }
 }
 
-/// In the wasm module, where [`js_lower_case`] is the host's `toLowerCase`.
+/// Rust's case mapping against the host's own `toLowerCase` / `toUpperCase`.
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[wasm_bindgen_test]
-    fn the_hosts_lowercase_is_unicodes() {
-        for s in [
-            "ÉMILE",
-            "Émile",
-            "ΣΑΣ",
-            "ΑΣ Β",
-            "İstanbul",
-            "ISTANBUL",
-            "\u{212a}elvin",
-            "Straße",
-            "ǅungla",
-            "ԱԲԳ",
-            "ႠႡ",
-            "ⰀⰁ",
-            "𐐀𐐁",
-            "Ꭰ",
-            "ÀÉÎÕÜ",
-            "ÿŸ",
-            "ǈ",
-            "Ⅻ",
-            "ⓐⒶ",
-        ] {
-            assert_eq!(js_lower_case(s), s.to_lowercase(), "{s}");
-        }
-    }
-
-    /// Checked with Node.js 20 and rustc 1.95: the same lowercase for every character.
-    /// A host on another Unicode version would differ on the characters only one of
-    /// the two versions assigns.
+    /// Checked with Node.js 20 and rustc 1.95: the same case mapping for every
+    /// character. A host on another Unicode version would differ on the characters
+    /// only one of the two versions assigns.
     #[wasm_bindgen_test]
     fn the_host_and_rust_agree_on_every_character() {
         let differ: Vec<char> = (0..=0x10_ffff)
             .filter_map(char::from_u32)
             .filter(|c| {
-                let s = c.to_string();
-                js_lower_case(&s) != s.to_lowercase()
+                let s = js_sys::JsString::from(c.to_string());
+                String::from(s.to_lower_case()) != js_lower_case(&c.to_string())
+                    || String::from(s.to_upper_case()) != js_upper_case(&c.to_string())
             })
             .collect();
         assert_eq!(differ, []);

@@ -2,7 +2,6 @@
 //!
 //! Client and relay share every rule here, so they cannot disagree.
 
-pub mod base64;
 pub mod code;
 pub mod digest;
 pub mod js;

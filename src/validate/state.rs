@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::js::js_json_len;
 use super::pack::{
-    custom_queue, lower_trim, media_order_keys, memory_type, mode, text_or, uint_in, Step,
+    custom_queue, lower_trim, media_order_keys, memory_type, mode, text_or, uint_in,
 };
 use crate::error::Code;
 use crate::settings::{fixed, RelaySettings};
@@ -103,7 +103,8 @@ pub fn validate_state(
             "ts" | "updatedAt" => int(0.0, ts),
             "customQueue" => custom_queue(v, s, now_ms).map(|steps| {
                 queue_len = Some(steps.len());
-                steps.iter().map(Step::to_value).collect()
+                // A step always serializes (plain integers and strings).
+                serde_json::to_value(&steps).unwrap_or_default()
             }),
             "mediaOrderKeys" => media_order_keys(v, s).map(|k| {
                 order_len = Some(k.len());

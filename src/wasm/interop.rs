@@ -258,7 +258,7 @@ pub(crate) fn json(value: &JsValue) -> Result<Value, SyncError> {
     let text = js_sys::JSON::stringify(value).map_err(|_| bad())?;
     match text.as_string() {
         None => Ok(Value::Null),
-        Some(t) => crate::json::parse(&t).map_err(|_| bad()),
+        Some(t) => serde_json::from_str(&t).map_err(|_| bad()),
     }
 }
 
