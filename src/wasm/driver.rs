@@ -262,7 +262,8 @@ impl Shared {
         for effect in effects {
             match effect {
                 Effect::File(on_file, file) => {
-                    if let Err(e) = on_file.call1(&JsValue::UNDEFINED, &interop::media_file(&file)) {
+                    if let Err(e) = on_file.call1(&JsValue::UNDEFINED, &interop::media_file(&file))
+                    {
                         env::report("online-sync: an onFile callback threw:", &e);
                     }
                 }

@@ -304,7 +304,10 @@ pub(crate) fn download_options(value: &JsValue) -> Result<Option<Function>, Sync
     if o.on_file.is_undefined() || o.on_file.is_null() {
         return Ok(None);
     }
-    o.on_file.dyn_into::<Function>().map(Some).map_err(|_| bad())
+    o.on_file
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| bad())
 }
 
 /// A JSON-able value as `JSON.stringify` sees it, which is what the deployed
