@@ -160,3 +160,64 @@ impl Drop for Timer {
         self.cancel();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// A timer's callback that counts its calls.
+    fn counting() -> (Rc<Cell<u32>>, impl Fn() + 'static) {
+        let fired = Rc::new(Cell::new(0));
+        let count = Rc::clone(&fired);
+        (fired, move || count.set(count.get() + 1))
+    }
+
+    #[wasm_bindgen_test]
+    async fn sleep_resolves_after_its_time() {
+        let start = now();
+        sleep(30, true).await;
+        assert!(now() >= start + 25, "slept {} ms", now() - start);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_timer_fires_once_at_its_deadline_and_rearms_after() {
+        let (fired, f) = counting();
+        let mut timer = Timer::new(f, true);
+        timer.arm(Some(now() + 10), now());
+        // Arming for the same time again keeps the one pending deadline.
+        let at = timer.armed.as_ref().map(|(t, _)| *t);
+        timer.arm(at, now());
+        sleep(60, true).await;
+        assert_eq!(fired.get(), 1);
+        timer.fired();
+        timer.arm(Some(now() + 10), now());
+        sleep(60, true).await;
+        assert_eq!(fired.get(), 2);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_cancelled_replaced_or_dropped_timer_does_not_fire() {
+        let (fired, f) = counting();
+        let mut timer = Timer::new(f, false);
+        timer.arm(Some(now() + 10), now());
+        timer.cancel();
+        sleep(40, true).await;
+        assert_eq!(fired.get(), 0, "cancelled");
+
+        // Replaced by a later deadline: only the later one fires.
+        timer.arm(Some(now() + 10), now());
+        timer.arm(Some(now() + 50), now());
+        sleep(30, true).await;
+        assert_eq!(fired.get(), 0, "replaced");
+        sleep(60, true).await;
+        assert_eq!(fired.get(), 1);
+
+        timer.fired();
+        timer.arm(Some(now() + 10), now());
+        drop(timer);
+        sleep(40, true).await;
+        assert_eq!(fired.get(), 1, "dropped");
+    }
+}

@@ -220,3 +220,28 @@ fn text(message: Message) -> String {
         Message::Bytes(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn binary_frames_are_decoded_as_utf8_lossily() {
+        assert_eq!(text(Message::Text("{\"a\":1}".into())), "{\"a\":1}");
+        let bytes = b"{\"a\":\"\xc3\xa9\"}\xff".to_vec();
+        assert_eq!(text(Message::Bytes(bytes)), "{\"a\":\"\u{e9}\"}\u{fffd}");
+    }
+
+    #[wasm_bindgen_test]
+    fn relay_urls_are_absolute_ws_urls_with_a_host_and_no_fragment() {
+        assert_eq!(
+            relay_url(" ws://127.0.0.1:8787 ").as_deref(),
+            Some("ws://127.0.0.1:8787/")
+        );
+        assert!(relay_url("wss://relay.example/sync?x=1").is_some());
+        for bad in ["http://127.0.0.1", "ws://", "ws://h/#frag", "/relative", ""] {
+            assert_eq!(relay_url(bad), None, "{bad}");
+        }
+    }
+}
