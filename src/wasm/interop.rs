@@ -335,17 +335,24 @@ pub(crate) fn json_object(value: &JsValue) -> Result<Map<String, Value>, SyncErr
 }
 
 /// A Rust value as plain JS data: objects for maps and structs (keys in
-/// serialization order), `null` for none, bytes as `Uint8Array`. A value JS
-/// cannot hold (an integer past 2^53) is reported and reads as `null`.
+/// serialization order), `null` for none, bytes as `Uint8Array`.
+///
+/// serde-wasm-bindgen refuses an integer past 2^53, which JS cannot hold
+/// exactly; such a value (a session state a host published with a large
+/// number) goes through its JSON text and `JSON.parse` instead, which reads it
+/// as the nearest double, as the deployed client reads the relay's frames.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     // json_compatible() would turn bytes into arrays of numbers.
     let serializer = Serializer::json_compatible().serialize_bytes_as_arrays(false);
     match value.serialize(&serializer) {
         Ok(v) => v,
-        Err(e) => {
-            super::env::report("online-sync: a value could not cross to JS:", &e.into());
-            JsValue::NULL
-        }
+        Err(e) => match serde_json::to_string(value) {
+            Ok(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
+            Err(_) => {
+                super::env::report("online-sync: a value could not cross to JS:", &e.into());
+                JsValue::NULL
+            }
+        },
     }
 }
 
@@ -425,5 +432,96 @@ pub(crate) fn op_value(value: OpValue) -> JsValue {
         OpValue::Manifest(m) => to_js(&m),
         OpValue::MediaFile(f) => media_file(&f),
         OpValue::Downloaded { files, bytes } => to_js(&DownloadedView { files, bytes }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn get(v: &JsValue, key: &str) -> JsValue {
+        Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    #[wasm_bindgen_test]
+    fn values_cross_as_plain_objects_with_null_and_uint8array() {
+        let file = MediaFileView {
+            identity: "k:a",
+            name: "a.png",
+            ext: "png",
+            mime: "image/png",
+            size: 3,
+            sha256: "00",
+            bytes: &[1, 2, 3],
+        };
+        let js = to_js(&file);
+        assert_eq!(
+            Object::get_prototype_of(&js),
+            Object::get_prototype_of(&Object::new()),
+            "a plain object"
+        );
+        let bytes = get(&js, "bytes")
+            .dyn_into::<Uint8Array>()
+            .expect("a Uint8Array");
+        assert_eq!(bytes.to_vec(), [1, 2, 3]);
+        let state: Map<String, Value> =
+            serde_json::from_str(r#"{"a":null,"b":{"c":[1,"x"]}}"#).expect("json");
+        let js = to_js(&state);
+        assert!(get(&js, "a").is_null());
+        assert_eq!(
+            js_sys::JSON::stringify(&js)
+                .ok()
+                .and_then(|s| s.as_string())
+                .as_deref(),
+            Some(r#"{"a":null,"b":{"c":[1,"x"]}}"#)
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn integers_past_2_pow_53_arrive_as_the_nearest_double() {
+        let state: Map<String, Value> =
+            serde_json::from_str(r#"{"big":10000000000000001,"n":-18446744073709551}"#)
+                .expect("json");
+        let js = to_js(&state);
+        assert_eq!(get(&js, "big").as_f64(), Some(1e16));
+        assert_eq!(get(&js, "n").as_f64(), Some(-18446744073709551.0));
+    }
+
+    #[wasm_bindgen_test]
+    fn options_reject_wrong_types_unknown_constructor_keys_and_throwing_getters() {
+        let obj = |json: &str| js_sys::JSON::parse(json).expect("json");
+        assert!(client_options(&JsValue::UNDEFINED).is_ok());
+        let (id, settings) = client_options(&obj(r#"{"clientId":"c","requestTimeoutMs":1500.7}"#))
+            .unwrap_or_else(|e| panic!("{}", e.code()));
+        assert_eq!(id.as_deref(), Some("c"));
+        assert_eq!(settings.request_timeout_ms, 1500);
+        for bad in [
+            r#"{"clientID":"x"}"#,
+            r#"{"requestTimeoutMs":"fast"}"#,
+            r#"[1]"#,
+            "7",
+        ] {
+            assert!(client_options(&obj(bad)).is_err(), "{bad}");
+        }
+        // Calls ignore keys they do not use.
+        assert!(join_options(&obj(r#"{"sessionCode":"AB","extra":1}"#)).is_ok());
+        assert!(join_options(&obj(r#"{"sessionCode":["AB"]}"#)).is_err());
+        assert!(upload_status(&obj(r#"{"total":3}"#)).is_err());
+        assert!(upload_status(&obj(r#"{"inProgress":true,"total":-1}"#)).is_err());
+        let bytes_as_array = obj(r#"{"identity":"k","bytes":[1,2]}"#);
+        assert!(local_media_file(&bytes_as_array).is_err());
+
+        let evil = Object::new();
+        let getter = js_sys::Function::new_no_args("throw new Error('nope')");
+        let descriptor = Object::new();
+        let _ = Reflect::set(&descriptor, &JsValue::from_str("get"), &getter);
+        let _ = Reflect::set(
+            &descriptor,
+            &JsValue::from_str("enumerable"),
+            &JsValue::TRUE,
+        );
+        Object::define_property(&evil, &JsValue::from_str("sessionName"), &descriptor);
+        assert!(host_options(&evil).is_err());
     }
 }
