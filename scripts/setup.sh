@@ -22,7 +22,14 @@ if [[ "$have" != "$want" ]]; then
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 
-# 3. Chromium and its driver, for the browser tests (Debian's; no browser download).
+# 3. wasm-pack, the build and test entry point (scripts/build-pkg.sh, scripts/test.sh).
+wasm_pack_version=0.15.1
+if [[ "$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)" != "$wasm_pack_version" ]]; then
+  log "installing wasm-pack $wasm_pack_version"
+  cargo install wasm-pack --version "$wasm_pack_version" --locked
+fi
+
+# 4. Chromium and its driver, for the browser tests (Debian's; no browser download).
 #    SKIP_BROWSER=1 (the demo) skips it.
 if [[ -z "${SKIP_BROWSER:-}" ]] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
   if [[ $(id -u) -ne 0 ]]; then
@@ -34,9 +41,9 @@ if [[ -z "${SKIP_BROWSER:-}" ]] && { ! command -v chromium >/dev/null || ! comma
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 fi
 
-# 4. Node tools of package.json: wasm-opt (binaryen), playwright-core, typescript.
+# 5. Node tools of package.json: wasm-opt (binaryen, for wasm-pack), playwright-core, typescript.
 if ! npm ls --silent >/dev/null 2>&1; then
   log "installing node tools"
   if [[ -f package-lock.json ]]; then npm ci; else npm install; fi
 fi
-log "ok (wasm-bindgen $want, $(chromium --version 2>/dev/null | head -1 || echo 'no chromium'), wasm-opt $(node_modules/.bin/wasm-opt --version))"
+log "ok (wasm-bindgen $want, $(wasm-pack --version), $(chromium --version 2>/dev/null | head -1 || echo 'no chromium'), wasm-opt $(node_modules/.bin/wasm-opt --version))"

@@ -1,4 +1,5 @@
 //! Each of the contract's 14 error codes, made to happen through the client API.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! Downloads verify every file: a corrupted file is skipped (after retries for
 //! transient errors) and the download ends with session-media-incomplete:<d>/<n>.
 //! Here the test plays the relay by hand, frame by frame.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

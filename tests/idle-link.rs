@@ -1,5 +1,6 @@
 //! The connection serves the session only: a client out of session with nothing in
 //! flight closes it, and a call that already timed out is never sent late.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

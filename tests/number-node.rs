@@ -3,6 +3,7 @@
 //! of 2^53 and up to 1e21, quarters near 2^50 (where two shortest digit strings can be
 //! equally near), decimals, and the edges of the positional range. Fails when `node`
 //! is not on PATH.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod node;
 

@@ -1,6 +1,7 @@
 //! The canonical pack text survives JavaScript's `JSON.stringify(JSON.parse(text))` byte for
 //! byte, so the deployed clients (which hash that re-serialization) compute our `hash`, and our
 //! `size` is JavaScript's `.length`. Runs real Node; fails when `node` is not on PATH.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod node;
 

@@ -1,5 +1,6 @@
 //! After a dropped connection: a participant rejoins with the same id, password and
 //! name; a host whose room died ends idle with session-not-found.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

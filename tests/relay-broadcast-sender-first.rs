@@ -1,6 +1,7 @@
 //! Who gets broadcasts: every subscriber of the room, the sender included and before its
 //! reply; but the creator does not get `host-created` and a joiner does not get its own
 //! `participant-joined` (both go out before the binding).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! Connection limits: past `max_connections` open sockets a new one is closed with 1013
 //! "server-full"; past the per-address cap (10) with 4029 "too-many-connections". Exactly the
 //! limit is accepted; a refused socket is not counted and its messages are ignored.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

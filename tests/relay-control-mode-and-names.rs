@@ -2,6 +2,7 @@
 //! `sessionName` is cleaned and cut to 80 on create (default "PoseChrono Session"); updateRoom
 //! changes name and mode (an empty name or a non-string mode is ignored) and broadcasts
 //! `room-updated`/`room-updated`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,5 +1,6 @@
 //! createRoom needs a `hostClientId` matching `^[A-Za-z0-9_-]{1,64}$` (after trim), else
 //! `invalid-host-client-id`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

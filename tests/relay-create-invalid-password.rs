@@ -1,5 +1,6 @@
 //! createRoom refuses a password over 128 UTF-16 units (after trim) with `invalid-password`;
 //! exactly 128 is accepted.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

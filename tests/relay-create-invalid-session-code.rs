@@ -1,5 +1,6 @@
 //! A malformed session code is refused with `invalid-session-code` by createRoom and
 //! joinRoom; a code is trimmed and uppercased before the check.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

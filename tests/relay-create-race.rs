@@ -1,5 +1,6 @@
 //! Two sockets creating the same code at once: exactly one wins, the other gets
 //! `session-already-exists` and is not bound (the deployed relay let both succeed).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

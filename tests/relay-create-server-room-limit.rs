@@ -1,4 +1,5 @@
 //! Past `max_rooms` open rooms, createRoom gives `server-room-limit`; closing one frees a place.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -2,6 +2,7 @@
 //! needs a hash is parked: the core asks for the hash, serves every other message
 //! meanwhile, and answers once the key comes back, judging the request as it stands
 //! then. At most `max_pending` requests wait; past that, `rate-limited`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

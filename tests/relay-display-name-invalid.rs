@@ -1,6 +1,7 @@
 //! updateParticipantProfile: an empty name after cleaning gets `invalid-display-name`; a
 //! good one is cleaned, cut to 32, de-duplicated against the others and broadcast as
 //! `participant-profile-updated`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

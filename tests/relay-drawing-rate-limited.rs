@@ -1,5 +1,6 @@
 //! sendDrawingSync has its own limiter per socket and room (60 per 1000 ms): past it,
 //! `drawing-rate-limited`; invalid messages count too.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

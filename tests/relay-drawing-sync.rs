@@ -1,6 +1,7 @@
 //! sendDrawingSync: an unknown `msgType` or non-object `data` gets `invalid-drawing-sync`;
 //! data over `max_drawing_bytes` gets `drawing-sync-too-large`; a good message is broadcast
 //! to every subscriber as `drawing-sync`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -2,6 +2,7 @@
 //! media reset, upload and upload status, and any state update in host-only mode; in
 //! shared-pause mode a participant's state must be a pause/play request whose `isPlaying`
 //! matches.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

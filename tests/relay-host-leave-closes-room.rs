@@ -1,6 +1,7 @@
 //! When the host leaves (leaveRoom or socket close) the room closes at once:
 //! `room-closed`/`host-left` with the final snapshot to every other subscriber, then every
 //! binding to the code is dropped.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! Malformed request envelopes get `invalid-request`: missing or empty id (replied with id
 //! "missing-id"), missing or empty action (replied with the request's id), a payload that is
 //! not a plain object. Ids are `String(id)`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

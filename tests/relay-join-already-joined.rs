@@ -1,5 +1,6 @@
 //! A socket bound to a room that sends joinRoom for it again gets `already-joined`, whatever
 //! the client id; the host's socket too. It is not counted as a password attempt.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,4 +1,5 @@
 //! A second joiner with a client id already in the room gets `duplicate-client-id`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,4 +1,5 @@
 //! A joiner that uses the host's client id gets `forbidden-host-impersonation`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

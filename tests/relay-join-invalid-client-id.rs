@@ -1,4 +1,5 @@
 //! joinRoom needs a `clientId` matching `^[A-Za-z0-9_-]{1,64}$`, else `invalid-client-id`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

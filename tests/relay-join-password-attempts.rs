@@ -1,6 +1,7 @@
 //! Five joinRoom attempts per socket per 60 s: the 6th gets `too-many-password-attempts`,
 //! counting successful joins and joins to unknown rooms; the window opens at the first
 //! attempt and a new one starts 60 s later.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

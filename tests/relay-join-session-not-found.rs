@@ -1,4 +1,5 @@
 //! Joining a code with no room gives `session-not-found`, also after the room closed.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

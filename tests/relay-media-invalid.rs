@@ -1,6 +1,7 @@
 //! Media errors that are not about size or type: `invalid-session-media` for a malformed
 //! file or identity, base64, size or sha256; `session-media-not-found` while the session
 //! has no files; `session-media-file-not-found` for an unknown identity.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

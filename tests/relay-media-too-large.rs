@@ -1,6 +1,7 @@
 //! `session-media-too-large`: a file over the per-file limit (checked from `size` before the
 //! data), a session total over its limit (a replacement counts as a replacement), and a
 //! 301st file (a replacement at 300 files is fine).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,5 +1,6 @@
 //! With the media kill-switch on, every media action gets `media-transfer-disabled` (after
 //! the binding check); packs and everything else still work.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

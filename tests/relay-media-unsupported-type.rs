@@ -1,6 +1,7 @@
 //! `session-media-unsupported-type`: an extension outside jpg/jpeg/png/webp/mp4/webm, a MIME
 //! type that is not the extension's (jpg/jpeg also take image/jpg), or bytes without the
 //! extension's signature. The canonical MIME type is stored.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -2,6 +2,7 @@
 //! `session-media-upload-in-progress`; the host's own reads pass; a reset keeps it; it is
 //! released by `inProgress:false`, or goes stale 5 min after the later of its start and the
 //! last file, and the next read then clears it with a `…-stale-cleared` broadcast.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! Every session-scoped action but create/join, sent by a socket not bound to the code,
 //! gets `not-joined`, whatever the payload; so does an rtc signal to a client id that is
 //! not in the room.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,5 +1,6 @@
 //! `notify` subscribe/unsubscribe: no reply; subscribe works only for a socket bound to the
 //! code; unsubscribe stops events, subscribe brings them back, once.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

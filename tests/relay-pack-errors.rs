@@ -1,6 +1,7 @@
 //! Pack errors: `session-pack-not-found` before any upload; `session-pack-too-large` when the
 //! input's JSON is over the limit (checked first); `invalid-session-pack` for anything else
 //! wrong. A refused upload keeps the previous pack.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -2,6 +2,7 @@
 //! join checks (code, already-joined, password limiter), binding (`not-joined`), per-action
 //! limiters, media kill-switch, then the handler's own validation. Bound ids replace any
 //! `sourceClientId` / `clientId` the client sends.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

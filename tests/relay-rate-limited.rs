@@ -1,6 +1,7 @@
 //! The per-socket message limiter (45 messages per 1000 ms window opened by the first
 //! counted message): the 46th message gets `rate-limited` if it has an id, is dropped
 //! otherwise; a notify counts twice; non-request types count; non-JSON does not.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

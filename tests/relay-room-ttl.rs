@@ -1,6 +1,7 @@
 //! Idle rooms close after the TTL: the timer (every `room_cleanup_interval_ms`) closes rooms
 //! idle for at least `room_idle_ttl_ms` with `room-closed`/`ttl-expired` and drops their
 //! bindings. Mutations bump the clock; reads, shared-pause requests and subscribes do not.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

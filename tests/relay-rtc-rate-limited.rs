@@ -1,5 +1,6 @@
 //! sendRtcSignal has its own limiter per socket and room (90 per 1000 ms): past it,
 //! `rtc-rate-limited`; invalid signals count too.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

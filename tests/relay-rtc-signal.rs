@@ -1,6 +1,7 @@
 //! sendRtcSignal: malformed signals get `invalid-rtc-signal`; a good one is broadcast to
 //! every subscriber (sender first, before its reply) as `rtc-signal` with the bound client
 //! id as source, whatever the target.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

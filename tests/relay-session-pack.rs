@@ -1,6 +1,7 @@
 //! The host publishes a pack; the relay stores its canonical text and serves it verbatim:
 //! `{"pack":<canonical>,"hash":..,"updatedAt":N,"size":N}` with hash = SHA-256 of the text
 //! and size = its UTF-16 length.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! A host state update replaces the stored state (carrying `mediaOrderKeys` over when the
 //! new one has none), increments the revision, and replies and broadcasts
 //! `{...state, revision, updatedAt, sourceClientId}`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! updateSessionState validation: `invalid-session-state` for a non-object payload, more
 //! than 64 keys or a bad whitelisted value; `session-state-too-large` past
 //! `max_state_bytes`, checked before anything else. Validation runs before the host check.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! In a shared-pause room a participant's pause/play request is relayed as a
 //! `shared-playback-request` signal carrying the current revision; the room state,
 //! revision and TTL clock are not touched.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

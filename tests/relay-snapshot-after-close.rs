@@ -1,5 +1,6 @@
 //! After a room closes (host left or TTL) its former members are unbound: getRoomSnapshot
 //! gives `not-joined`, never `session-not-found`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

@@ -1,6 +1,7 @@
 //! The room snapshot: field order, host first then join order, default names "Hôte" /
 //! "Invité" de-duplicated with " 2", " 3"…, initial sync states, participantsCount with the
 //! host, empty state/pack/media fields.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

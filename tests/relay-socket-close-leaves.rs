@@ -1,5 +1,6 @@
 //! A participant's socket closing is a leave of every room it joined: the others get
 //! `participant-left`, the room stays open.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

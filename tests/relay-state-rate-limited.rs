@@ -1,6 +1,7 @@
 //! updateSessionState and updateParticipantProfile share one limiter per socket and room
 //! (20 per 1000 ms): past it, `state-rate-limited` / `profile-rate-limited`. It counts
 //! before validation, so failed calls count too.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

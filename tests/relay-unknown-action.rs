@@ -1,5 +1,6 @@
 //! An action the relay does not know gets `unknown-action:<name>`, bound socket or not,
 //! and changes nothing.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::relay::*;

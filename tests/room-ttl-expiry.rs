@@ -1,4 +1,5 @@
 //! An idle room closes after the TTL; its members go idle with session-expired.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! before hashing the password, so concurrent creates of one code can all succeed.
 //! Ours: over N real sockets at once, exactly one wins and every other gets
 //! `session-already-exists`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

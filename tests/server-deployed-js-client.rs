@@ -2,6 +2,7 @@
 //! (`tests/js/deployed-client.mjs`) runs a whole session against this relay: create,
 //! join, state, pack (hash re-checked over `JSON.stringify(JSON.parse(...))`), media
 //! as base64, manifest, files, leave. Node is required: without it the test fails.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

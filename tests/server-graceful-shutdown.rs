@@ -3,6 +3,7 @@
 //! `server-shutdown` and returns within its grace period, even if a client never
 //! answers. The binary also honours `--host/--port`, `POSECHRONO_SYNC_RELAY_*`,
 //! `PORT` and the relay's `POSECHRONO_SYNC_*` settings.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

@@ -1,6 +1,7 @@
 //! The relay's HTTP surface over a real socket, as PROTOCOL.md section 1 describes
 //! the deployed relay: `/health` (exact target), `OPTIONS` 204, 404 JSON, CORS `*`,
 //! and WebSocket upgrades on any path and query.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

@@ -1,6 +1,7 @@
 //! Pings and the idle timeout: a client that does not answer pings (a raw TCP
 //! socket that did the upgrade by hand) is closed with 1001 `idle-timeout` and
 //! its slot is released; a client that reads (and so answers pings) stays open.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

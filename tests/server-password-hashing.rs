@@ -1,6 +1,7 @@
 //! Room passwords over real sockets, with the hashes off the relay-core thread (the
 //! default: 2 workers) and inline on it (`password_hash_workers: 0`): the same
 //! outcomes either way, at the deployed scrypt cost.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

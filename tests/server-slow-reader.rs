@@ -5,6 +5,7 @@
 //!
 //! Socket buffers are made small on both ends so the slow path fills after a
 //! few frames, whatever the machine's TCP autotuning.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

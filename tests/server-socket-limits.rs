@@ -1,6 +1,7 @@
 //! Limits on the socket itself, each at its edge: the connection cap (1013
 //! `server-full`), the per-address cap (4029 `too-many-connections`, with and
 //! without a trusted proxy), the message size cap (1009) and the Origin allow-list.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

@@ -2,6 +2,7 @@
 //! of PROTOCOL.md once, plus the transport rules of section 1 (event before reply
 //! for the sender, numeric ids echoed as strings, binary frames, malformed JSON
 //! ignored) and a representative set of error codes.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 

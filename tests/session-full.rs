@@ -1,4 +1,5 @@
 //! A host and three participants through a whole session on the simulated network.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The start gate: blocked while a published pack is not validated; validated by a
 //! pack fetch + complete download or by confirmLocalCopy; blocked again by a change.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

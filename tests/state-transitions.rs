@@ -1,4 +1,5 @@
 //! The contract's states as a subscriber sees them, in order.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! The hand-written TypeScript (`src/wasm/types/*.d.ts`) follows the Rust tables:
 //! `SyncErrorCode` is exactly the code table of `src/error.rs`, and
 //! `MockRelayOptions` has one option per relay setting (`RelaySettings::ENV_NAMES`).
+#![cfg(not(target_arch = "wasm32"))]
 
 use online_sync::{Code, RelaySettings};
 use std::collections::BTreeSet;

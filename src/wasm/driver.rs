@@ -233,7 +233,7 @@ impl Shared {
         let mut changed = false;
         while let Some(out) = g.core.poll_output() {
             match out {
-                ClientOutput::Connect => g.link.open(Sink(Rc::downgrade(self)), now),
+                ClientOutput::Connect => g.link.open(link_sink(Rc::downgrade(self)), now),
                 ClientOutput::Disconnect => g.link.close(now),
                 ClientOutput::Send(frame) => g.link.send(frame, now),
                 ClientOutput::Done { op, result } => {
@@ -262,7 +262,8 @@ impl Shared {
         for effect in effects {
             match effect {
                 Effect::File(on_file, file) => {
-                    if let Err(e) = on_file.call1(&JsValue::UNDEFINED, &interop::media_file(file)) {
+                    if let Err(e) = on_file.call1(&JsValue::UNDEFINED, &interop::media_file(&file))
+                    {
                         env::report("online-sync: an onFile callback threw:", &e);
                     }
                 }
@@ -333,8 +334,17 @@ pub(crate) fn pump(shared: &Rc<Shared>) {
     shared.pumping.set(false);
 }
 
+/// The sink a link of this client delivers to: nothing once the client is gone.
+fn link_sink(shared: Weak<Shared>) -> Sink {
+    Sink::new(move |event| {
+        if let Some(shared) = shared.upgrade() {
+            on_link_event(&shared, event);
+        }
+    })
+}
+
 /// An event of the client's link: fed to the core, then pumped.
-pub(crate) fn on_link_event(shared: &Rc<Shared>, event: LinkEvent) {
+fn on_link_event(shared: &Rc<Shared>, event: LinkEvent) {
     {
         let mut g = shared.inner.borrow_mut();
         if g.closed {

@@ -1,10 +1,18 @@
-//! The JS host environment: clock, randomness, timers, console, later.
+//! The JS host environment: clock, randomness, console, and time as futures.
 //!
 //! Everything goes through `globalThis` (no `window`), so the module runs the
-//! same in a browser, a webview and Node.js 20.
+//! same in a browser, a webview and Node.js 20. Waiting is async code: [`sleep`]
+//! is a `setTimeout` promise awaited with wasm-bindgen-futures, cleared when the
+//! future is dropped; [`Timer`] runs one such wait as a task of its own.
 
-use js_sys::Function;
+use futures::future::{AbortHandle, Abortable};
+use js_sys::{Function, Promise};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 #[wasm_bindgen]
 extern "C" {
@@ -13,9 +21,6 @@ extern "C" {
 
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
-
-    #[wasm_bindgen(js_name = queueMicrotask)]
-    fn queue_microtask(callback: &JsValue);
 
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
@@ -45,71 +50,46 @@ pub(crate) fn report(what: &str, err: &JsValue) {
     web_sys::console::error_2(&JsValue::from_str(what), err);
 }
 
-/// Runs `f` in a microtask (`queueMicrotask`): after the current call stack,
+/// Runs `f` in a task of its own: after the current call stack (a microtask),
 /// before any timer.
 pub(crate) fn later(f: impl FnOnce() + 'static) {
-    queue_microtask(&Closure::once_into_js(f));
+    spawn_local(async move { f() });
 }
 
-/// One re-armable `setTimeout`; the callback is a JS function owned by the JS GC,
-/// so a timer that fires after its owner is gone finds nothing to do.
-pub(crate) struct Timer {
-    callback: Function,
-    handle: Option<JsValue>,
-    at: Option<u64>,
-    keep_alive: bool,
+/// A `setTimeout` of `ms` as a future; dropping it clears the timeout.
+pub(crate) struct Sleep {
+    done: JsFuture,
+    handle: JsValue,
 }
 
-impl Timer {
-    /// A timer that calls `f` when it fires. With `keep_alive == false` a pending
-    /// timer does not keep Node.js running (`unref`); browsers ignore this.
-    pub(crate) fn new(f: impl FnMut() + 'static, keep_alive: bool) -> Timer {
-        let callback = Closure::<dyn FnMut()>::new(f)
-            .into_js_value()
-            .unchecked_into();
-        Timer {
-            callback,
-            handle: None,
-            at: None,
-            keep_alive,
-        }
+/// Resolves after `ms` milliseconds. With `keep_alive == false` the pending
+/// timeout does not keep Node.js running (`unref`); browsers ignore this.
+pub(crate) fn sleep(ms: u64, keep_alive: bool) -> Sleep {
+    let mut handle = JsValue::UNDEFINED;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        handle = set_timeout(&resolve, ms as f64);
+    });
+    if !keep_alive {
+        unref(&handle);
     }
-
-    /// Fires at `at` (ms since the epoch), or never with `None`; a pending
-    /// timer for another time is replaced.
-    pub(crate) fn arm(&mut self, at: Option<u64>, now: u64) {
-        if at == self.at && (at.is_none() || self.handle.is_some()) {
-            return;
-        }
-        self.cancel();
-        if let Some(at) = at {
-            let handle = set_timeout(&self.callback, at.saturating_sub(now) as f64);
-            if !self.keep_alive {
-                unref(&handle);
-            }
-            self.handle = Some(handle);
-            self.at = Some(at);
-        }
-    }
-
-    /// Marks the timer as fired, so the next [`Timer::arm`] sets a new one.
-    pub(crate) fn fired(&mut self) {
-        self.handle = None;
-        self.at = None;
-    }
-
-    /// Clears a pending timer.
-    pub(crate) fn cancel(&mut self) {
-        if let Some(h) = self.handle.take() {
-            clear_timeout(&h);
-        }
-        self.at = None;
+    Sleep {
+        done: JsFuture::from(promise),
+        handle,
     }
 }
 
-impl Drop for Timer {
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // The promise only ever resolves (with `undefined`).
+        Pin::new(&mut self.done).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Sleep {
     fn drop(&mut self) {
-        self.cancel();
+        clear_timeout(&self.handle);
     }
 }
 
@@ -122,5 +102,122 @@ fn unref(handle: &JsValue) {
         if let Some(f) = f.dyn_ref::<Function>() {
             let _ = f.call0(handle);
         }
+    }
+}
+
+/// One re-armable deadline: a task that sleeps until it, then calls back.
+/// Re-arming or dropping the timer aborts the waiting task (and clears its timeout).
+pub(crate) struct Timer {
+    on_fire: Rc<dyn Fn()>,
+    keep_alive: bool,
+    armed: Option<(u64, AbortHandle)>,
+}
+
+impl Timer {
+    /// A timer that calls `f` when it fires; see [`sleep`] for `keep_alive`.
+    pub(crate) fn new(f: impl Fn() + 'static, keep_alive: bool) -> Timer {
+        Timer {
+            on_fire: Rc::new(f),
+            keep_alive,
+            armed: None,
+        }
+    }
+
+    /// Fires at `at` (ms since the epoch), or never with `None`; a pending
+    /// deadline for another time is replaced.
+    pub(crate) fn arm(&mut self, at: Option<u64>, now: u64) {
+        if self.armed.as_ref().map(|(t, _)| *t) == at {
+            return;
+        }
+        self.cancel();
+        let Some(at) = at else { return };
+        let (abort, registration) = AbortHandle::new_pair();
+        let wait = sleep(at.saturating_sub(now), self.keep_alive);
+        let on_fire = Rc::clone(&self.on_fire);
+        spawn_local(async move {
+            if Abortable::new(wait, registration).await.is_ok() {
+                on_fire();
+            }
+        });
+        self.armed = Some((at, abort));
+    }
+
+    /// Marks the timer as fired, so the next [`Timer::arm`] sets a new one.
+    pub(crate) fn fired(&mut self) {
+        self.armed = None;
+    }
+
+    /// Aborts a pending deadline.
+    pub(crate) fn cancel(&mut self) {
+        if let Some((_, abort)) = self.armed.take() {
+            abort.abort();
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// A timer's callback that counts its calls.
+    fn counting() -> (Rc<Cell<u32>>, impl Fn() + 'static) {
+        let fired = Rc::new(Cell::new(0));
+        let count = Rc::clone(&fired);
+        (fired, move || count.set(count.get() + 1))
+    }
+
+    #[wasm_bindgen_test]
+    async fn sleep_resolves_after_its_time() {
+        let start = now();
+        sleep(30, true).await;
+        assert!(now() >= start + 25, "slept {} ms", now() - start);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_timer_fires_once_at_its_deadline_and_rearms_after() {
+        let (fired, f) = counting();
+        let mut timer = Timer::new(f, true);
+        timer.arm(Some(now() + 10), now());
+        // Arming for the same time again keeps the one pending deadline.
+        let at = timer.armed.as_ref().map(|(t, _)| *t);
+        timer.arm(at, now());
+        sleep(60, true).await;
+        assert_eq!(fired.get(), 1);
+        timer.fired();
+        timer.arm(Some(now() + 10), now());
+        sleep(60, true).await;
+        assert_eq!(fired.get(), 2);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_cancelled_replaced_or_dropped_timer_does_not_fire() {
+        let (fired, f) = counting();
+        let mut timer = Timer::new(f, false);
+        timer.arm(Some(now() + 10), now());
+        timer.cancel();
+        sleep(40, true).await;
+        assert_eq!(fired.get(), 0, "cancelled");
+
+        // Replaced by a later deadline: only the later one fires.
+        timer.arm(Some(now() + 10), now());
+        timer.arm(Some(now() + 50), now());
+        sleep(30, true).await;
+        assert_eq!(fired.get(), 0, "replaced");
+        sleep(60, true).await;
+        assert_eq!(fired.get(), 1);
+
+        timer.fired();
+        timer.arm(Some(now() + 10), now());
+        drop(timer);
+        sleep(40, true).await;
+        assert_eq!(fired.get(), 1, "dropped");
     }
 }

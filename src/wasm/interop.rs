@@ -1,9 +1,16 @@
-//! Every conversion between JS values and the core's Rust types, in both directions.
+//! Every conversion between JS values and the core's Rust types, in both
+//! directions, on serde-wasm-bindgen.
 //!
-//! Arguments are checked for their *type* only (a string where a string goes, a
-//! `Uint8Array` for bytes); a wrong type, or a missing argument the call cannot do
-//! without, is `invalid-argument`. What a value *means* (an empty session code, a
-//! bad extension) is the core's to judge. Nothing here panics on input.
+//! Out: snapshots and results are `Serialize` values turned into plain JS data
+//! with [`Serializer::json_compatible`] (objects for maps and structs, `null`
+//! for none), except that byte fields (`serde_bytes`) become `Uint8Array`s.
+//!
+//! In: every options object is read into a typed `#[derive(Deserialize)]`
+//! struct with [`serde_wasm_bindgen::from_value`]. Arguments are checked for
+//! their *type* only (a string where a string goes, a `Uint8Array` for bytes);
+//! a wrong type, or a missing argument the call cannot do without, is
+//! `invalid-argument`. What a value *means* (an empty session code, a bad
+//! extension) is the core's to judge. Nothing here panics on input.
 //!
 //! Option objects of constructors (`SyncClient.mock`, `new MockRelay`) reject
 //! unknown keys, so a typo in a limit is an error rather than a silent default;
@@ -15,8 +22,11 @@ use crate::error::{Code, SyncError};
 use crate::settings::{ClientSettings, RelaySettings};
 use crate::validate::media::MediaFile;
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use serde_wasm_bindgen::Serializer;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -25,101 +35,71 @@ fn bad() -> SyncError {
     Code::InvalidArgument.into()
 }
 
-/// The fields of an options object; `undefined` and `null` read as `{}`.
-pub(crate) struct Fields(Option<Object>);
-
-impl Fields {
-    /// Reads `value` as an options object.
-    ///
-    /// # Errors
-    /// `invalid-argument` for anything but a plain object, `undefined` or `null`.
-    pub(crate) fn of(value: &JsValue) -> Result<Fields, SyncError> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(Fields(None));
-        }
-        if !value.is_object() || Array::is_array(value) {
-            return Err(bad());
-        }
-        Ok(Fields(Some(value.clone().unchecked_into())))
-    }
-
-    /// Reads `value` as an object that must be there.
-    pub(crate) fn required(value: &JsValue) -> Result<Fields, SyncError> {
-        match Fields::of(value)? {
-            Fields(None) => Err(bad()),
-            f => Ok(f),
-        }
-    }
-
-    /// Rejects keys outside `allowed`.
-    pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), SyncError> {
-        let Some(obj) = &self.0 else { return Ok(()) };
-        let unknown = Object::keys(obj)
-            .iter()
-            .any(|k| k.as_string().is_none_or(|k| !allowed.contains(&k.as_str())));
-        if unknown {
-            return Err(bad());
-        }
-        Ok(())
-    }
-
-    /// The raw value of `key`; `undefined` when absent. A throwing getter is a bad argument.
-    pub(crate) fn get(&self, key: &str) -> Result<JsValue, SyncError> {
-        match &self.0 {
-            None => Ok(JsValue::UNDEFINED),
-            Some(obj) => Reflect::get(obj, &JsValue::from_str(key)).map_err(|_| bad()),
-        }
-    }
-
-    /// A string field; `None` when absent or `null`.
-    pub(crate) fn string(&self, key: &str) -> Result<Option<String>, SyncError> {
-        optional(self.get(key)?, |v| v.as_string())
-    }
-
-    /// A string field, `""` when absent or `null`.
-    pub(crate) fn text(&self, key: &str) -> Result<String, SyncError> {
-        Ok(self.string(key)?.unwrap_or_default())
-    }
-
-    /// A boolean field; `None` when absent or `null`.
-    pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, SyncError> {
-        optional(self.get(key)?, |v| v.as_bool())
-    }
-
-    /// A finite, non-negative number field, floored; `None` when absent or `null`.
-    pub(crate) fn count(&self, key: &str) -> Result<Option<u64>, SyncError> {
-        optional(self.get(key)?, |v| {
-            v.as_f64()
-                .filter(|n| n.is_finite() && *n >= 0.0)
-                .map(|n| n as u64)
-        })
-    }
-
-    /// A function field; `None` when absent or `null`.
-    pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, SyncError> {
-        optional(self.get(key)?, |v| v.dyn_into::<Function>().ok())
-    }
-
-    /// A setting, as the text an environment variable would hold (`"60000.0"`,
-    /// `"true"`): a number prints as serde_json prints it, which reads back exactly.
-    fn setting(&self, key: &str) -> Result<Option<String>, SyncError> {
-        optional(self.get(key)?, |v| match (v.as_f64(), v.as_bool()) {
-            (Some(n), _) if n.is_finite() && n >= 0.0 => Some(Value::from(n).to_string()),
-            (_, Some(b)) => Some(b.to_string()),
-            _ => None,
-        })
-    }
+/// Which keys an options object may have besides the ones it is read for.
+#[derive(Clone, Copy, PartialEq)]
+enum Keys {
+    /// Others are ignored (options of calls).
+    Others,
+    /// Others are `invalid-argument` (options of constructors).
+    OnlyThese,
 }
 
-/// `None` for `undefined`/`null`, else `read(value)` or `invalid-argument`.
-fn optional<T>(
-    value: JsValue,
-    read: impl FnOnce(JsValue) -> Option<T>,
-) -> Result<Option<T>, SyncError> {
+/// The `fields` of an options object, each read once (a getter that throws is
+/// `invalid-argument`), as a fresh plain object; `None` for `undefined`/`null`.
+fn read_fields(value: &JsValue, fields: &[&str], keys: Keys) -> Result<Option<Object>, SyncError> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    read(value).map(Some).ok_or_else(bad)
+    if !value.is_object() || Array::is_array(value) {
+        return Err(bad());
+    }
+    let source: &Object = value.unchecked_ref();
+    if keys == Keys::OnlyThese {
+        let unknown = Object::keys(source)
+            .iter()
+            .any(|k| k.as_string().is_none_or(|k| !fields.contains(&k.as_str())));
+        if unknown {
+            return Err(bad());
+        }
+    }
+    let copy = Object::new();
+    for field in fields {
+        let key = JsValue::from_str(field);
+        let v = Reflect::get(source, &key).map_err(|_| bad())?;
+        if !v.is_undefined() {
+            Reflect::set(&copy, &key, &v).map_err(|_| bad())?;
+        }
+    }
+    Ok(Some(copy))
+}
+
+/// An options object read into `T`; `undefined` and `null` read as `{}`.
+fn options<T: DeserializeOwned + Default>(
+    value: &JsValue,
+    fields: &[&str],
+    keys: Keys,
+) -> Result<T, SyncError> {
+    match read_fields(value, fields, keys)? {
+        None => Ok(T::default()),
+        Some(obj) => serde_wasm_bindgen::from_value(obj.into()).map_err(|_| bad()),
+    }
+}
+
+/// An options object that must be there, read into `T`.
+fn required<T: DeserializeOwned>(value: &JsValue, fields: &[&str]) -> Result<T, SyncError> {
+    match read_fields(value, fields, Keys::Others)? {
+        None => Err(bad()),
+        Some(obj) => serde_wasm_bindgen::from_value(obj.into()).map_err(|_| bad()),
+    }
+}
+
+/// A finite, non-negative number, floored.
+fn count(n: Option<f64>) -> Result<Option<u64>, SyncError> {
+    match n {
+        None => Ok(None),
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n as u64)),
+        Some(_) => Err(bad()),
+    }
 }
 
 /// A string argument that must be there.
@@ -132,17 +112,24 @@ pub(crate) fn function(value: &JsValue) -> Result<Function, SyncError> {
     value.dyn_ref::<Function>().cloned().ok_or_else(bad)
 }
 
+/// `SyncClient` options.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ClientOptionsArg {
+    client_id: Option<String>,
+    request_timeout_ms: Option<f64>,
+}
+
 /// `SyncClient` options: `{clientId?, requestTimeoutMs?}`.
 pub(crate) fn client_options(
     value: &JsValue,
 ) -> Result<(Option<String>, ClientSettings), SyncError> {
-    let f = Fields::of(value)?;
-    f.only(&["clientId", "requestTimeoutMs"])?;
+    let o: ClientOptionsArg = options(value, &["clientId", "requestTimeoutMs"], Keys::OnlyThese)?;
     let mut settings = ClientSettings::default();
-    if let Some(ms) = f.count("requestTimeoutMs")? {
+    if let Some(ms) = count(o.request_timeout_ms)? {
         settings.request_timeout_ms = ms;
     }
-    Ok((f.string("clientId")?, settings))
+    Ok((o.client_id, settings))
 }
 
 /// The `MockRelay` option of a relay setting: `POSECHRONO_SYNC_MAX_CONNECTIONS_PER_IP`
@@ -163,97 +150,171 @@ pub(crate) fn relay_option_name(env: &str) -> String {
     out
 }
 
+/// One `MockRelay` option: a limit or a switch.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Setting {
+    Number(f64),
+    Flag(bool),
+}
+
+impl Setting {
+    /// The text an environment variable would hold (`"60000.0"`, `"true"`): a
+    /// number prints as serde_json prints it, which reads back exactly.
+    fn env_text(&self) -> Result<String, SyncError> {
+        match *self {
+            Setting::Number(n) if n.is_finite() && n >= 0.0 => Ok(Value::from(n).to_string()),
+            Setting::Number(_) => Err(bad()),
+            Setting::Flag(b) => Ok(b.to_string()),
+        }
+    }
+}
+
 /// `MockRelay` options: the relay's `POSECHRONO_SYNC_*` settings in camelCase,
 /// numbers or booleans, read exactly as the environment variables are (floored,
 /// raised to their minimum); absent ones keep the relay's defaults.
 pub(crate) fn relay_settings(value: &JsValue) -> Result<RelaySettings, SyncError> {
-    let f = Fields::of(value)?;
     let names: Vec<(String, &str)> = RelaySettings::ENV_NAMES
         .iter()
         .map(|env| (relay_option_name(env), *env))
         .collect();
     let allowed: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-    f.only(&allowed)?;
-    let mut given = Vec::new();
+    let given: BTreeMap<String, Setting> = options(value, &allowed, Keys::OnlyThese)?;
+    let mut texts = Vec::with_capacity(given.len());
     for (name, env) in &names {
-        if let Some(text) = f.setting(name)? {
-            given.push((*env, text));
+        if let Some(setting) = given.get(name) {
+            texts.push((*env, setting.env_text()?));
         }
     }
     Ok(RelaySettings::from_lookup(|env| {
-        given
+        texts
             .iter()
             .find(|(e, _)| *e == env)
             .map(|(_, t)| t.clone())
     }))
 }
 
+/// `hostSession` and `joinSession` options (`null` strings read as absent).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SessionArg {
+    session_code: Option<String>,
+    session_name: Option<String>,
+    control_mode: Option<String>,
+    password: Option<String>,
+    display_name: Option<String>,
+}
+
+const HOST_FIELDS: &[&str] = &[
+    "sessionCode",
+    "sessionName",
+    "controlMode",
+    "password",
+    "displayName",
+];
+
 /// `hostSession` options; all optional (no code: one is generated).
 pub(crate) fn host_options(value: &JsValue) -> Result<HostOptions, SyncError> {
-    let f = Fields::of(value)?;
+    let o: SessionArg = options(value, HOST_FIELDS, Keys::Others)?;
     Ok(HostOptions {
-        session_code: f.string("sessionCode")?,
-        session_name: f.text("sessionName")?,
-        control_mode: f.text("controlMode")?,
-        password: f.text("password")?,
-        display_name: f.text("displayName")?,
+        session_code: o.session_code,
+        session_name: o.session_name.unwrap_or_default(),
+        control_mode: o.control_mode.unwrap_or_default(),
+        password: o.password.unwrap_or_default(),
+        display_name: o.display_name.unwrap_or_default(),
     })
 }
 
 /// `joinSession` options; a missing code is the core's `missing-session-code`.
 pub(crate) fn join_options(value: &JsValue) -> Result<JoinOptions, SyncError> {
-    let f = Fields::of(value)?;
+    let fields = ["sessionCode", "password", "displayName"];
+    let o: SessionArg = options(value, &fields, Keys::Others)?;
     Ok(JoinOptions {
-        session_code: f.text("sessionCode")?,
-        password: f.text("password")?,
-        display_name: f.text("displayName")?,
+        session_code: o.session_code.unwrap_or_default(),
+        password: o.password.unwrap_or_default(),
+        display_name: o.display_name.unwrap_or_default(),
     })
 }
 
 /// `updateSessionMeta` changes.
 pub(crate) fn meta_patch(value: &JsValue) -> Result<MetaPatch, SyncError> {
-    let f = Fields::required(value)?;
+    let o: SessionArg = required(value, &["sessionName", "controlMode"])?;
     Ok(MetaPatch {
-        session_name: f.string("sessionName")?,
-        control_mode: f.string("controlMode")?,
+        session_name: o.session_name,
+        control_mode: o.control_mode,
     })
 }
 
 /// `updateParticipantProfile` options: the display name.
 pub(crate) fn display_name(value: &JsValue) -> Result<String, SyncError> {
-    Fields::required(value)?.text("displayName")
+    let o: SessionArg = required(value, &["displayName"])?;
+    Ok(o.display_name.unwrap_or_default())
+}
+
+/// `setSessionMediaUploadStatus` options.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadStatusArg {
+    in_progress: bool,
+    total: Option<f64>,
 }
 
 /// `setSessionMediaUploadStatus` options: `inProgress` (required) and `total`.
 pub(crate) fn upload_status(value: &JsValue) -> Result<(bool, u64), SyncError> {
-    let f = Fields::required(value)?;
-    let in_progress = f.boolean("inProgress")?.ok_or_else(bad)?;
-    Ok((in_progress, f.count("total")?.unwrap_or(0)))
+    let o: UploadStatusArg = required(value, &["inProgress", "total"])?;
+    Ok((o.in_progress, count(o.total)?.unwrap_or(0)))
+}
+
+/// `publishSessionMediaFile` input.
+#[derive(Deserialize)]
+struct LocalMediaFileArg {
+    identity: Option<String>,
+    name: Option<String>,
+    ext: Option<String>,
+    mime: Option<String>,
+    /// Must be a `Uint8Array` (an `Array` or `ArrayBuffer` is refused).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    bytes: Uint8Array,
 }
 
 /// `publishSessionMediaFile` input; `bytes` must be a `Uint8Array`.
 pub(crate) fn local_media_file(value: &JsValue) -> Result<LocalMediaFile, SyncError> {
-    let f = Fields::required(value)?;
-    let bytes = f
-        .get("bytes")?
-        .dyn_into::<Uint8Array>()
-        .map_err(|_| bad())?;
+    let fields = ["identity", "name", "ext", "mime", "bytes"];
+    let o: LocalMediaFileArg = required(value, &fields)?;
     Ok(LocalMediaFile {
-        identity: f.text("identity")?,
-        name: f.text("name")?,
-        ext: f.text("ext")?,
-        mime: f.text("mime")?,
-        bytes: bytes.to_vec(),
+        identity: o.identity.unwrap_or_default(),
+        name: o.name.unwrap_or_default(),
+        ext: o.ext.unwrap_or_default(),
+        mime: o.mime.unwrap_or_default(),
+        bytes: o.bytes.to_vec(),
     })
+}
+
+/// `downloadSessionMedia` options.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DownloadArg {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    on_file: JsValue,
 }
 
 /// `downloadSessionMedia` options: the optional `onFile` callback.
 pub(crate) fn download_options(value: &JsValue) -> Result<Option<Function>, SyncError> {
-    Fields::of(value)?.function("onFile")
+    let o: DownloadArg = options(value, &["onFile"], Keys::Others)?;
+    if o.on_file.is_undefined() || o.on_file.is_null() {
+        return Ok(None);
+    }
+    o.on_file
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| bad())
 }
 
-/// A JSON-able value as `JSON.stringify` sees it (what the deployed client sends);
-/// `null` for `undefined`. A value `JSON.stringify` throws on is a bad argument.
+/// A JSON-able value as `JSON.stringify` sees it, which is what the deployed
+/// client sends (`toJSON`, `undefined` members left out, `NaN` as `null`);
+/// `null` for `undefined`. A value `JSON.stringify` throws on (a `BigInt`, a
+/// cycle) is a bad argument. The pack's hash is computed over these bytes, so
+/// this one input keeps `JSON.stringify`'s reading rather than a serde walk.
 pub(crate) fn json(value: &JsValue) -> Result<Value, SyncError> {
     let text = js_sys::JSON::stringify(value).map_err(|_| bad())?;
     match text.as_string() {
@@ -264,24 +325,35 @@ pub(crate) fn json(value: &JsValue) -> Result<Value, SyncError> {
 
 /// A JSON-able plain object (a session state).
 pub(crate) fn json_object(value: &JsValue) -> Result<Map<String, Value>, SyncError> {
-    Fields::required(value)?;
+    if !value.is_object() || Array::is_array(value) {
+        return Err(bad());
+    }
     match json(value)? {
         Value::Object(m) => Ok(m),
         _ => Err(bad()),
     }
 }
 
-/// A Rust value as plain JS data, through its JSON text: objects for maps and
-/// structs (keys in serialization order), `null` for none, integers past 2^53 as
-/// the nearest double. One `JSON.parse` is smaller in the module than a serializer
-/// that builds JS values, and gives the same objects.
+/// A Rust value as plain JS data: objects for maps and structs (keys in
+/// serialization order), `null` for none, bytes as `Uint8Array`.
+///
+/// serde-wasm-bindgen refuses an integer past 2^53, which JS cannot hold
+/// exactly; such a value (a session state a host published with a large
+/// number) goes through its JSON text and `JSON.parse` instead, which reads it
+/// as the nearest double, as the deployed client reads the relay's frames.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    parse_json(&crate::protocol::to_json(value))
-}
-
-/// `JSON.parse(text)`, `null` when it is not JSON.
-fn parse_json(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+    // json_compatible() would turn bytes into arrays of numbers.
+    let serializer = Serializer::json_compatible().serialize_bytes_as_arrays(false);
+    match value.serialize(&serializer) {
+        Ok(v) => v,
+        Err(e) => match serde_json::to_string(value) {
+            Ok(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
+            Err(_) => {
+                super::env::report("online-sync: a value could not cross to JS:", &e.into());
+                JsValue::NULL
+            }
+        },
+    }
 }
 
 /// The state snapshot the host app renders.
@@ -300,26 +372,49 @@ pub(crate) fn error(e: &SyncError) -> JsValue {
     err.into()
 }
 
-/// A plain object from key/value pairs.
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let obj = Object::new();
-    for (k, v) in fields {
-        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
-    }
-    obj.into()
+/// A verified media file as JS sees it.
+#[derive(Serialize)]
+struct MediaFileView<'a> {
+    identity: &'a str,
+    name: &'a str,
+    ext: &'a str,
+    mime: &'a str,
+    size: usize,
+    sha256: &'a str,
+    #[serde(with = "serde_bytes")]
+    bytes: &'a [u8],
 }
 
 /// A verified media file: `{identity, name, ext, mime, size, sha256, bytes}`.
-pub(crate) fn media_file(file: MediaFile) -> JsValue {
-    object(&[
-        ("identity", JsValue::from_str(file.identity())),
-        ("name", JsValue::from_str(file.name())),
-        ("ext", JsValue::from_str(file.ext())),
-        ("mime", JsValue::from_str(file.mime())),
-        ("size", JsValue::from_f64(file.size() as f64)),
-        ("sha256", JsValue::from_str(file.sha256())),
-        ("bytes", Uint8Array::from(file.bytes()).into()),
-    ])
+pub(crate) fn media_file(file: &MediaFile) -> JsValue {
+    to_js(&MediaFileView {
+        identity: file.identity(),
+        name: file.name(),
+        ext: file.ext(),
+        mime: file.mime(),
+        size: file.size(),
+        sha256: file.sha256(),
+        bytes: file.bytes(),
+    })
+}
+
+/// A fetched, verified pack: `{pack, hash, updatedAt, size}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PackView<'a> {
+    /// `JSON.parse` of the text the relay sent, as the deployed client reads it.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pack: JsValue,
+    hash: &'a str,
+    updated_at: u64,
+    size: u64,
+}
+
+/// A finished media download: `{files, bytes}`.
+#[derive(Serialize)]
+struct DownloadedView {
+    files: usize,
+    bytes: u64,
 }
 
 /// The value a finished command resolves with (`None` is handled by the caller).
@@ -328,17 +423,105 @@ pub(crate) fn op_value(value: OpValue) -> JsValue {
         OpValue::None => JsValue::UNDEFINED,
         OpValue::SessionState(s) => to_js(&s),
         OpValue::PackMeta(m) => to_js(&m),
-        OpValue::Pack(p) => object(&[
-            ("pack", parse_json(&p.pack_json)),
-            ("hash", JsValue::from_str(&p.hash)),
-            ("updatedAt", JsValue::from_f64(p.updated_at as f64)),
-            ("size", JsValue::from_f64(p.size as f64)),
-        ]),
+        OpValue::Pack(p) => to_js(&PackView {
+            pack: js_sys::JSON::parse(&p.pack_json).unwrap_or(JsValue::NULL),
+            hash: &p.hash,
+            updated_at: p.updated_at,
+            size: p.size,
+        }),
         OpValue::Manifest(m) => to_js(&m),
-        OpValue::MediaFile(f) => media_file(f),
-        OpValue::Downloaded { files, bytes } => object(&[
-            ("files", JsValue::from_f64(files as f64)),
-            ("bytes", JsValue::from_f64(bytes as f64)),
-        ]),
+        OpValue::MediaFile(f) => media_file(&f),
+        OpValue::Downloaded { files, bytes } => to_js(&DownloadedView { files, bytes }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn get(v: &JsValue, key: &str) -> JsValue {
+        Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    #[wasm_bindgen_test]
+    fn values_cross_as_plain_objects_with_null_and_uint8array() {
+        let file = MediaFileView {
+            identity: "k:a",
+            name: "a.png",
+            ext: "png",
+            mime: "image/png",
+            size: 3,
+            sha256: "00",
+            bytes: &[1, 2, 3],
+        };
+        let js = to_js(&file);
+        assert_eq!(
+            Object::get_prototype_of(&js),
+            Object::get_prototype_of(&Object::new()),
+            "a plain object"
+        );
+        let bytes = get(&js, "bytes")
+            .dyn_into::<Uint8Array>()
+            .expect("a Uint8Array");
+        assert_eq!(bytes.to_vec(), [1, 2, 3]);
+        let state: Map<String, Value> =
+            serde_json::from_str(r#"{"a":null,"b":{"c":[1,"x"]}}"#).expect("json");
+        let js = to_js(&state);
+        assert!(get(&js, "a").is_null());
+        assert_eq!(
+            js_sys::JSON::stringify(&js)
+                .ok()
+                .and_then(|s| s.as_string())
+                .as_deref(),
+            Some(r#"{"a":null,"b":{"c":[1,"x"]}}"#)
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn integers_past_2_pow_53_arrive_as_the_nearest_double() {
+        let state: Map<String, Value> =
+            serde_json::from_str(r#"{"big":10000000000000001,"n":-18446744073709551}"#)
+                .expect("json");
+        let js = to_js(&state);
+        assert_eq!(get(&js, "big").as_f64(), Some(1e16));
+        assert_eq!(get(&js, "n").as_f64(), Some(-18446744073709551.0));
+    }
+
+    #[wasm_bindgen_test]
+    fn options_reject_wrong_types_unknown_constructor_keys_and_throwing_getters() {
+        let obj = |json: &str| js_sys::JSON::parse(json).expect("json");
+        assert!(client_options(&JsValue::UNDEFINED).is_ok());
+        let (id, settings) = client_options(&obj(r#"{"clientId":"c","requestTimeoutMs":1500.7}"#))
+            .unwrap_or_else(|e| panic!("{}", e.code()));
+        assert_eq!(id.as_deref(), Some("c"));
+        assert_eq!(settings.request_timeout_ms, 1500);
+        for bad in [
+            r#"{"clientID":"x"}"#,
+            r#"{"requestTimeoutMs":"fast"}"#,
+            r#"[1]"#,
+            "7",
+        ] {
+            assert!(client_options(&obj(bad)).is_err(), "{bad}");
+        }
+        // Calls ignore keys they do not use.
+        assert!(join_options(&obj(r#"{"sessionCode":"AB","extra":1}"#)).is_ok());
+        assert!(join_options(&obj(r#"{"sessionCode":["AB"]}"#)).is_err());
+        assert!(upload_status(&obj(r#"{"total":3}"#)).is_err());
+        assert!(upload_status(&obj(r#"{"inProgress":true,"total":-1}"#)).is_err());
+        let bytes_as_array = obj(r#"{"identity":"k","bytes":[1,2]}"#);
+        assert!(local_media_file(&bytes_as_array).is_err());
+
+        let evil = Object::new();
+        let getter = js_sys::Function::new_no_args("throw new Error('nope')");
+        let descriptor = Object::new();
+        let _ = Reflect::set(&descriptor, &JsValue::from_str("get"), &getter);
+        let _ = Reflect::set(
+            &descriptor,
+            &JsValue::from_str("enumerable"),
+            &JsValue::TRUE,
+        );
+        Object::define_property(&evil, &JsValue::from_str("sessionName"), &descriptor);
+        assert!(host_options(&evil).is_err());
     }
 }

@@ -5,10 +5,10 @@
 //! `websocket`'s link to a relay over WebSocket, and [`Unavailable`], the link
 //! of a freed client (every connection attempt fails with
 //! `transport-unavailable`). A new transport implements [`Link`] and nothing
-//! else changes.
+//! else changes. Links know nothing of the client that owns them: the client
+//! hands each `open` a [`Sink`] that feeds its core.
 
-use super::driver::{self, Shared};
-use std::rc::Weak;
+use std::rc::Rc;
 
 /// What a link reports to its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,18 +23,20 @@ pub(crate) enum LinkEvent {
     Closed,
 }
 
-/// Where a link delivers its events: the client, if it still exists.
+/// Where a link delivers its events (the client's driver, while it exists).
 #[derive(Clone)]
-pub(crate) struct Sink(pub(crate) Weak<Shared>);
+pub(crate) struct Sink(Rc<dyn Fn(LinkEvent)>);
 
 impl Sink {
-    /// Feeds one event to the client core and pumps its outputs. Must be called
-    /// from a task of the link's own (a microtask, an event handler), never from
-    /// inside a [`Link`] method.
+    /// A sink that hands every event to `deliver`.
+    pub(crate) fn new(deliver: impl Fn(LinkEvent) + 'static) -> Sink {
+        Sink(Rc::new(deliver))
+    }
+
+    /// Feeds one event to the client. Must be called from a task of the link's
+    /// own (a spawned future, a microtask), never from inside a [`Link`] method.
     pub(crate) fn deliver(&self, event: LinkEvent) {
-        if let Some(shared) = self.0.upgrade() {
-            driver::on_link_event(&shared, event);
-        }
+        (self.0)(event);
     }
 }
 

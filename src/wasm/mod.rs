@@ -13,13 +13,14 @@
 //!
 //! A shell around [`crate::client::ClientCore`], holding no rule of its own:
 //! - [`client`]: the `SyncClient` class, one method per core command;
-//! - `interop`: every JS <-> Rust conversion, and the `invalid-argument` checks;
+//! - `interop`: every JS <-> Rust conversion (serde-wasm-bindgen), and the
+//!   `invalid-argument` checks;
 //! - `driver`: pending promises, subscribers, the timer, the pump;
-//! - `link`: the transport seen by a client (a trait);
-//! - `websocket`: the WebSocket transport (the host's `WebSocket`, through web-sys)
-//!   of `SyncClient.websocket`;
+//! - `link`: the transport seen by a client (a trait; it knows no client);
+//! - `websocket`: the WebSocket transport of `SyncClient.websocket`, on gloo-net:
+//!   one task per connection owns the socket;
 //! - [`mock`]: `MockRelay`, the relay core in the page;
-//! - `env`: clock, randomness, timers and console of the JS host;
+//! - `env`: clock, randomness, console, and time as futures (`setTimeout` promises);
 //! - `types/*.d.ts`: the hand-written TypeScript declarations, emitted into
 //!   `online_sync.d.ts` (the classes' generated typings are skipped).
 //!
@@ -51,8 +52,3 @@ const TYPESCRIPT_STATE: &'static str = include_str!("types/state.d.ts");
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT_API: &'static str = include_str!("types/api.d.ts");
-
-/// The module's allocator: talc, a few KB smaller in the module than std's dlmalloc
-/// (BENCHMARKS.md). The module is single-threaded (no `atomics`).
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -1,35 +1,37 @@
-//! The WebSocket transport of browsers and webviews, on the host's `WebSocket`
-//! (web-sys): a [`Link`] to a relay at a `ws://` or `wss://` URL.
+//! The WebSocket transport of browsers and webviews: a [`Link`] to a relay at a
+//! `ws://` or `wss://` URL, on gloo-net's `WebSocket` (a `Stream` of messages and
+//! a `Sink` of frames over the host's `WebSocket`).
 //!
-//! Each connection is one [`Conn`]: the socket, its four handlers (`onopen`,
-//! `onmessage`, `onerror`, `onclose`), a connect timer and the frames queued
-//! before it opened. It reports `Opened` or `OpenFailed`, then every text frame
-//! (binary is decoded as UTF-8), then `Closed` when the relay closes it.
+//! Each connection is one task ([`run`], started with `spawn_local`) that owns
+//! the socket from `CONNECTING` until it ends. It reports `Opened` or
+//! `OpenFailed`, then every text frame (binary is decoded as UTF-8), then
+//! `Closed` when the relay closes it. The link keeps only the two ends of the
+//! task's channels, [`Conn`]: frames to send, and a stop signal. What to do
+//! about a drop (reconnect with backoff, rejoin) is not decided here but in the
+//! client core, the one place that decides it.
 //!
-//! Nothing outlives its use (the rule gloo-net follows, without its futures
-//! wrapper: replacing it saved the module 6.5 KB gzip, BENCHMARKS.md):
-//! - [`Link::close`] (and dropping the link, which `free()` does) ends the
-//!   connection without another event: the handlers are detached from the
-//!   socket, the timer cleared, the socket closed with 1000, and the closures
-//!   dropped with the `Conn`.
-//! - A connection that ends on its own (open failed, closed by the relay) ends
-//!   the same way right after its last event.
+//! - [`Link::close`] (and dropping the link, which `free()` does) drops the
+//!   [`Conn`]: the task sees the stop signal first, closes the socket with 1000
+//!   and ends without another event; gloo-net drops the socket's listeners
+//!   (once the `close` event is through, see [`finish`]).
 //! - A connect that neither opens nor fails within the request timeout is given
 //!   up (`OpenFailed`), so neither a call nor a reconnect waits on a socket that
 //!   hangs in `CONNECTING`.
-//!
-//! Where the host has no `WebSocket` (Node.js 20 without its flag), opening
-//! fails with `OpenFailed`: calls reject with `transport-unavailable`. An `error`
-//! before the socket opens is a failed connect too: Node.js 20 fires `error` for
-//! a refused connection and never `close`.
+//! - Where the host has no `WebSocket` (Node.js 20 without its flag), opening
+//!   fails with `OpenFailed`: calls reject with `transport-unavailable`. An
+//!   `error` before the socket opens is a failed connect too: Node.js 20 fires
+//!   `error` for a refused connection and never `close`.
 
-use super::env::{self, Timer};
+use super::env;
 use super::link::{Link, LinkEvent, Sink};
-use js_sys::{ArrayBuffer, Uint8Array};
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
-use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, Event, MessageEvent, WebSocket};
+use futures::channel::{mpsc, oneshot};
+use futures::future;
+use futures::{FutureExt, SinkExt, Stream, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, State, WebSocketError};
+use std::pin::Pin;
+use std::task::Poll;
+use wasm_bindgen_futures::spawn_local;
 
 /// `url` if it is an absolute `ws://` or `wss://` URL with a host and no fragment.
 pub(crate) fn relay_url(url: &str) -> Option<String> {
@@ -42,7 +44,13 @@ pub(crate) fn relay_url(url: &str) -> Option<String> {
 pub(crate) struct WebSocketLink {
     url: String,
     connect_timeout_ms: u64,
-    conn: Option<Rc<Conn>>,
+    conn: Option<Conn>,
+}
+
+/// The link's side of a running connection task. Dropping it stops the task.
+struct Conn {
+    frames: mpsc::UnboundedSender<String>,
+    _stop: oneshot::Sender<()>,
 }
 
 impl WebSocketLink {
@@ -58,176 +66,182 @@ impl WebSocketLink {
 }
 
 impl Link for WebSocketLink {
-    fn open(&mut self, sink: Sink, now: u64) {
-        self.close(now);
-        match WebSocket::new(&self.url) {
-            Ok(ws) => {
-                let deadline = now.saturating_add(self.connect_timeout_ms);
-                self.conn = Some(Conn::start(ws, sink, deadline, now));
-            }
-            // No `WebSocket` in this host, or a URL the browser refuses.
-            Err(_) => env::later(move || sink.deliver(LinkEvent::OpenFailed)),
-        }
+    fn open(&mut self, sink: Sink, _now: u64) {
+        self.conn = None;
+        let (frames, frames_rx) = mpsc::unbounded();
+        let (stop, stop_rx) = oneshot::channel();
+        spawn_local(run(
+            self.url.clone(),
+            self.connect_timeout_ms,
+            sink,
+            frames_rx,
+            stop_rx,
+        ));
+        self.conn = Some(Conn {
+            frames,
+            _stop: stop,
+        });
     }
 
     fn send(&mut self, frame: String, _now: u64) {
         if let Some(conn) = &self.conn {
-            conn.send(frame);
+            // Queued until the socket opens; dropped if the task has ended.
+            let _ = conn.frames.unbounded_send(frame);
         }
     }
 
     fn close(&mut self, _now: u64) {
-        if let Some(conn) = self.conn.take() {
-            conn.end();
-        }
+        self.conn = None;
     }
 }
 
-impl Drop for WebSocketLink {
-    fn drop(&mut self) {
-        self.close(0);
-    }
+/// How a connection ended, as far as the task is concerned.
+enum End {
+    /// The link stopped it: close with 1000, no event.
+    Stopped,
+    /// The relay closed it (or it broke): `Closed`.
+    Lost,
 }
 
-/// What a handler was called for.
-#[derive(Clone, Copy)]
-enum Kind {
-    Open,
-    Message,
-    Error,
-    Close,
-    Timeout,
-}
+/// How long a connection the task closes may take to report its `close` event
+/// before the socket is dropped anyway (see [`finish`]).
+const CLOSE_GRACE_MS: u64 = 3_000;
 
-/// A socket event handler (one type for all four: one instance of the glue).
-type Handler = Closure<dyn FnMut(Event)>;
-
-/// One connection, from `CONNECTING` until it ends.
-struct Conn {
-    ws: WebSocket,
+/// One connection: open (or fail), then pump frames both ways until it ends.
+async fn run(
+    url: String,
+    connect_timeout_ms: u64,
     sink: Sink,
-    opened: Cell<bool>,
-    ended: Cell<bool>,
-    /// Frames sent before the socket opened, written on open.
-    queued: RefCell<Vec<String>>,
-    /// The socket's handlers, owned here: dropped with the connection.
-    handlers: RefCell<Vec<Handler>>,
-    connect_timer: RefCell<Option<Timer>>,
-}
-
-impl Conn {
-    fn start(ws: WebSocket, sink: Sink, deadline: u64, now: u64) -> Rc<Conn> {
-        ws.set_binary_type(BinaryType::Arraybuffer);
-        let conn = Rc::new(Conn {
-            ws,
-            sink,
-            opened: Cell::new(false),
-            ended: Cell::new(false),
-            queued: RefCell::new(Vec::new()),
-            handlers: RefCell::new(Vec::with_capacity(4)),
-            connect_timer: RefCell::new(None),
-        });
-        let weak = Rc::downgrade(&conn);
-        let handler = |kind: Kind| {
-            let weak = weak.clone();
-            Handler::new(move |event: Event| on_event(&weak, kind, Some(event)))
-        };
-        let handlers = [
-            handler(Kind::Open),
-            handler(Kind::Message),
-            handler(Kind::Error),
-            handler(Kind::Close),
-        ];
-        conn.ws
-            .set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
-        conn.ws
-            .set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
-        conn.ws
-            .set_onerror(Some(handlers[2].as_ref().unchecked_ref()));
-        conn.ws
-            .set_onclose(Some(handlers[3].as_ref().unchecked_ref()));
-        conn.handlers.borrow_mut().extend(handlers);
-        let mut timer = Timer::new(move || on_event(&weak, Kind::Timeout, None), true);
-        timer.arm(Some(deadline), now);
-        *conn.connect_timer.borrow_mut() = Some(timer);
-        conn
+    mut frames: mpsc::UnboundedReceiver<String>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    // Stopped before the task first ran: nothing to open, nothing to report.
+    if !matches!(stop.try_recv(), Ok(None)) {
+        return;
     }
-
-    fn send(&self, frame: String) {
-        if self.ended.get() {
-            return;
-        }
-        if self.opened.get() {
-            // A socket that is closing drops what it is given; its close event follows.
-            let _ = self.ws.send_with_str(&frame);
-        } else {
-            self.queued.borrow_mut().push(frame);
-        }
-    }
-
-    /// Ends the connection: no handler runs again, the socket is closed.
-    fn end(&self) {
-        if self.ended.replace(true) {
-            return;
-        }
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onerror(None);
-        self.ws.set_onclose(None);
-        self.connect_timer.borrow_mut().take();
-        self.queued.borrow_mut().clear();
-        // A normal close for the relay (nothing happens to a socket already closed).
-        let _ = self.ws.close_with_code(1000);
-        // Dropped here, or after the handler that is running returns.
-        self.handlers.borrow_mut().clear();
-    }
-}
-
-/// One handler call: what it means for the client, then delivered.
-fn on_event(conn: &Weak<Conn>, kind: Kind, event: Option<Event>) {
-    let Some(conn) = conn.upgrade() else {
+    let mut stop = stop.fuse();
+    // No `WebSocket` in this host, or a URL the host refuses.
+    let Some((raw, mut ws)) = open(&url) else {
+        sink.deliver(LinkEvent::OpenFailed);
         return;
     };
-    if conn.ended.get() {
-        return;
+    let opened = {
+        let timeout = env::sleep(connect_timeout_ms, true).fuse();
+        let mut connect = future::poll_fn(|cx| poll_open(&mut ws, cx)).fuse();
+        futures::pin_mut!(timeout);
+        futures::select_biased! {
+            _ = stop => None,
+            opened = connect => Some(opened),
+            () = timeout => Some(false),
+        }
+    };
+    match opened {
+        Some(true) => sink.deliver(LinkEvent::Opened),
+        Some(false) => {
+            sink.deliver(LinkEvent::OpenFailed);
+            return finish(raw, ws).await;
+        }
+        None => return finish(raw, ws).await,
     }
-    let opened = conn.opened.get();
-    let link_event = match kind {
-        Kind::Open => {
-            conn.opened.set(true);
-            conn.connect_timer.borrow_mut().take();
-            for frame in conn.queued.take() {
-                let _ = conn.ws.send_with_str(&frame);
+    let (mut write, read) = ws.split();
+    let mut read = read.fuse();
+    let end = loop {
+        futures::select_biased! {
+            _ = stop => break End::Stopped,
+            frame = frames.next() => match frame {
+                Some(frame) => {
+                    // A socket that is closing drops what it is given; its close event follows.
+                    let _ = write.send(Message::Text(frame)).await;
+                }
+                None => break End::Stopped,
+            },
+            message = read.next() => match message {
+                Some(Ok(message)) => sink.deliver(LinkEvent::Frame(text(message))),
+                // After open, an error is followed by its close event.
+                Some(Err(WebSocketError::ConnectionError)) => {}
+                Some(Err(_)) | None => break End::Lost,
+            },
+        }
+    };
+    match end {
+        End::Lost => sink.deliver(LinkEvent::Closed),
+        End::Stopped => {
+            if let Ok(ws) = read.into_inner().reunite(write) {
+                finish(raw, ws).await;
             }
-            LinkEvent::Opened
         }
-        Kind::Message => match event.and_then(message_text) {
-            Some(text) => LinkEvent::Frame(text),
-            None => return,
-        },
-        // After open, an error is followed by its close event.
-        Kind::Error if opened => return,
-        Kind::Error | Kind::Close | Kind::Timeout if !opened => LinkEvent::OpenFailed,
-        Kind::Close => LinkEvent::Closed,
-        Kind::Error | Kind::Timeout => return,
-    };
-    if matches!(link_event, LinkEvent::OpenFailed | LinkEvent::Closed) {
-        conn.end();
     }
-    // The client may call back into the link (send, close, open anew).
-    conn.sink.deliver(link_event);
+}
+
+/// A socket to `url` (`binaryType` `arraybuffer`), as the host's handle and as
+/// gloo-net's `Stream` + `Sink`; `None` where the host has no `WebSocket` or
+/// refuses the URL.
+fn open(url: &str) -> Option<(web_sys::WebSocket, WebSocket)> {
+    let raw = web_sys::WebSocket::new(url).ok()?;
+    let ws = WebSocket::try_from(raw.clone()).ok()?;
+    Some((raw, ws))
+}
+
+/// Ready with `true` once the socket is open, `false` once it cannot open
+/// (an `error` or `close` before `open`).
+fn poll_open(ws: &mut WebSocket, cx: &mut std::task::Context<'_>) -> Poll<bool> {
+    // gloo-net's sink is ready once the socket has left `CONNECTING`.
+    if let Poll::Ready(ready) = futures::Sink::<Message>::poll_ready(Pin::new(&mut *ws), cx) {
+        return Poll::Ready(ready.is_ok() && matches!(ws.state(), State::Open));
+    }
+    // Before `open`, the stream can only carry an error or a close.
+    match Pin::new(ws).poll_next(cx) {
+        Poll::Ready(_) => Poll::Ready(false),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// Closes a socket the task gives up (1000, a normal close for the relay) and
+/// drops it once its `close` event has come through, or after
+/// [`CLOSE_GRACE_MS`]. gloo-net removes its `close` listener by dispatching a
+/// synthetic `CloseEvent` as it drops the socket; a host without a global
+/// `CloseEvent` (Node.js 20) keeps the listener, and a real `close` arriving
+/// after the drop would call a freed closure. Node.js fires no `close` at all
+/// for a refused connect: the grace timer (which does not keep Node.js
+/// running) ends that wait.
+async fn finish(raw: web_sys::WebSocket, mut ws: WebSocket) {
+    if raw.ready_state() != web_sys::WebSocket::CLOSED {
+        let _ = raw.close_with_code(1000);
+    }
+    let closed = async { while ws.next().await.is_some() {} };
+    futures::pin_mut!(closed);
+    future::select(closed, env::sleep(CLOSE_GRACE_MS, false)).await;
 }
 
 /// A message's text: a string as is, binary decoded as UTF-8 (lossy).
-///
-/// The event is read as a `MessageEvent` without an `instanceof` check: Node.js's
-/// WebSocket (undici) fires its own `MessageEvent` class, not the global one.
-fn message_text(event: Event) -> Option<String> {
-    let data = event.unchecked_into::<MessageEvent>().data();
-    if let Some(text) = data.as_string() {
-        return Some(text);
+fn text(message: Message) -> String {
+    match message {
+        Message::Text(text) => text,
+        Message::Bytes(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
     }
-    let buffer = data.dyn_into::<ArrayBuffer>().ok()?;
-    let bytes = Uint8Array::new(&buffer).to_vec();
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn binary_frames_are_decoded_as_utf8_lossily() {
+        assert_eq!(text(Message::Text("{\"a\":1}".into())), "{\"a\":1}");
+        let bytes = b"{\"a\":\"\xc3\xa9\"}\xff".to_vec();
+        assert_eq!(text(Message::Bytes(bytes)), "{\"a\":\"\u{e9}\"}\u{fffd}");
+    }
+
+    #[wasm_bindgen_test]
+    fn relay_urls_are_absolute_ws_urls_with_a_host_and_no_fragment() {
+        assert_eq!(
+            relay_url(" ws://127.0.0.1:8787 ").as_deref(),
+            Some("ws://127.0.0.1:8787/")
+        );
+        assert!(relay_url("wss://relay.example/sync?x=1").is_some());
+        for bad in ["http://127.0.0.1", "ws://", "ws://h/#frag", "/relative", ""] {
+            assert_eq!(relay_url(bad), None, "{bad}");
+        }
+    }
 }
