@@ -67,3 +67,4 @@ if (( total > budget )); then
 else
   echo "within the size budget: $total <= $budget B gzip"
 fi
+scripts/build-classic.sh  # pkg/online_sync.classic.js: the classic-script build (issue 18)
