@@ -5,14 +5,24 @@
 // function so that it leaks no global but `OnlineSync`, the wasm embedded as
 // base64 and decoded once at start, and `OnlineSync.ready`.
 //
-// usage: node scripts/build-classic.mjs GLUE_JS WASM OUT_JS
+// usage: node scripts/build-classic.mjs assemble GLUE_JS WASM OUT_JS
+//        node scripts/build-classic.mjs check FILE
+// `check` prints FILE's size and fails when its gzip size is over the budget,
+// ONLINE_SYNC_CLASSIC_BUDGET_BYTES (default 393216 = 384 KiB).
 import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 
-const [glueFile, wasmFile, outFile] = process.argv.slice(2);
-if (!glueFile || !wasmFile || !outFile) {
-  console.error("usage: node scripts/build-classic.mjs GLUE_JS WASM OUT_JS");
+/** The classic file's budget, gzip bytes: issue 18 allows at most 384 KiB. */
+const DEFAULT_BUDGET_BYTES = 393216;
+
+const [command, ...args] = process.argv.slice(2);
+if (command === "check" && args.length === 1) {
+  process.exit(check(args[0]));
+} else if (command !== "assemble" || args.length !== 3) {
+  console.error("usage: node scripts/build-classic.mjs assemble GLUE_JS WASM OUT_JS | check FILE");
   process.exit(2);
 }
+const [glueFile, wasmFile, outFile] = args;
 
 const glue = readFileSync(glueFile, "utf8");
 // The no-modules glue defines exactly this one binding; everything else is inside
@@ -86,3 +96,22 @@ root.OnlineSync = OnlineSync;
 })(typeof globalThis !== "undefined" ? globalThis : typeof self !== "undefined" ? self : window);
 `;
 writeFileSync(outFile, out);
+
+/** Prints `file`'s raw and gzip sizes; 0 within the budget, 1 over it or on a bad setting. */
+function check(file) {
+  const setting = process.env.ONLINE_SYNC_CLASSIC_BUDGET_BYTES ?? "";
+  if (setting !== "" && !/^[0-9]+$/.test(setting)) {
+    console.error(`build-classic: ONLINE_SYNC_CLASSIC_BUDGET_BYTES must be a number of bytes, got '${setting}'`);
+    return 1;
+  }
+  const budget = setting === "" ? DEFAULT_BUDGET_BYTES : Number(setting);
+  const bytes = readFileSync(file);
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  console.log(`${file.padEnd(28)} ${String(bytes.length).padStart(10)} ${String(gzip).padStart(10)}`);
+  if (gzip > budget) {
+    console.error(`build-classic: ${file} is ${gzip} B gzip, over its budget of ${budget} B (ONLINE_SYNC_CLASSIC_BUDGET_BYTES)`);
+    return 1;
+  }
+  console.log(`classic build within its size budget: ${gzip} <= ${budget} B gzip`);
+  return 0;
+}

@@ -53,22 +53,9 @@ wasm-bindgen --target no-modules --no-typescript --omit-default-module-path \
 
 mkdir -p pkg
 out=pkg/online_sync.classic.js
-node scripts/build-classic.mjs "$tmp/online_sync.js" "$tmp/online_sync_bg.wasm" "$tmp/classic.js"
+node scripts/build-classic.mjs assemble "$tmp/online_sync.js" "$tmp/online_sync_bg.wasm" "$tmp/classic.js"
 node_modules/.bin/terser "$tmp/classic.js" --compress --mangle --keep-classnames -o "$out"
 cp src/wasm/types/classic.d.ts pkg/online_sync.classic.d.ts
 
-raw_size=$(stat -c %s "$out")
-gzip_size=$(gzip -9c "$out" | wc -c)
-printf '%-28s %10d %10d\n' "$out" "$raw_size" "$gzip_size"
-
 # Its own budget (issue 18: at most 384 KiB gzip); the ES module keeps its own.
-budget=${ONLINE_SYNC_CLASSIC_BUDGET_BYTES:-393216}
-if [[ ! "$budget" =~ ^[0-9]+$ ]]; then
-  echo "build-classic: ONLINE_SYNC_CLASSIC_BUDGET_BYTES must be a number of bytes, got '$budget'" >&2
-  exit 1
-fi
-if (( gzip_size > budget )); then
-  echo "build-classic: $out is $gzip_size B gzip, over its budget of $budget B (ONLINE_SYNC_CLASSIC_BUDGET_BYTES)" >&2
-  exit 1
-fi
-echo "classic build within its size budget: $gzip_size <= $budget B gzip"
+node scripts/build-classic.mjs check "$out"
