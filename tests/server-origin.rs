@@ -49,14 +49,20 @@ async fn served(addr: SocketAddr, origin: Option<&str>) {
     assert_eq!(code, "not-joined", "origin {origin:?}");
 }
 
-/// A client with this `Origin` is upgraded, then closed with 1008 `origin-not-allowed`.
+/// A client with this `Origin` is upgraded, then closed with 1008
+/// `origin-not-allowed`; so is one that offers subprotocols (the first is echoed,
+/// or a browser would fail the handshake before seeing the reason).
 async fn refused(addr: SocketAddr, origin: &str) {
-    let (_, mut c) = connect(addr, &headers(Some(origin))).await;
-    assert_eq!(
-        c.ended().await,
-        Ended::Close(REFUSED.0, REFUSED.1.into()),
-        "origin {origin:?}"
-    );
+    for protocols in [None, Some("posechrono-sync, other")] {
+        let mut h = headers(Some(origin));
+        h.extend(protocols.map(|p| ("Sec-WebSocket-Protocol", p)));
+        let (_, mut c) = connect(addr, &h).await;
+        assert_eq!(
+            c.ended().await,
+            Ended::Close(REFUSED.0, REFUSED.1.into()),
+            "origin {origin:?}, subprotocols {protocols:?}"
+        );
+    }
 }
 
 #[tokio::test]

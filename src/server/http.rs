@@ -143,6 +143,12 @@ async fn upgrade(shared: Shared, peer: SocketAddr, req: Request) -> Response {
         Ok(ws) => ws,
         Err(rejection) => return with_cors(rejection.into_response()),
     };
+    // The `ws` library echoes the first subprotocol a client offers (a browser
+    // that offered one fails a handshake without it, and would miss a refusal's
+    // close reason too).
+    if let Some(first) = first_subprotocol(&parts.headers) {
+        ws.set_selected_protocol(first);
+    }
     let cfg = &shared.config;
     let origin = parts.headers.get(header::ORIGIN);
     if !origin_allowed(origin, &cfg.allowed_origins) {
@@ -154,10 +160,6 @@ async fn upgrade(shared: Shared, peer: SocketAddr, req: Request) -> Response {
         // Nothing is read from it but the client's close reply: small limits.
         let ws = ws.max_message_size(1024).max_frame_size(1024);
         return ws.on_upgrade(|socket| conn::refuse(socket, 1008, "origin-not-allowed"));
-    }
-    // The `ws` library echoes the first subprotocol a client offers.
-    if let Some(first) = first_subprotocol(&parts.headers) {
-        ws.set_selected_protocol(first);
     }
     let ip = client_ip(peer.ip(), &parts.headers, &cfg.trusted_proxies);
     let max = cfg.relay.max_payload;

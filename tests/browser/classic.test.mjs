@@ -206,10 +206,12 @@ describe("the relay's Origin rules, from a file:// page (Origin: null)", () => {
       const page = await open(fileUrl(site.dir, "classic.html"));
       const got = await page.run(async (url) => {
         await OnlineSync.ready;
-        const closed = await new Promise((resolve) => {
-          const ws = new WebSocket(url);
-          ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
-        });
+        const closeOf = (protocols) =>
+          new Promise((resolve) => {
+            const ws = new WebSocket(url, protocols);
+            ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
+          });
+        const closed = [await closeOf([]), await closeOf(["posechrono-sync"])];
         const c = OnlineSync.SyncClient.websocket(url, { requestTimeoutMs: 1500 });
         try {
           await c.hostSession({ sessionName: "Refused" });
@@ -220,7 +222,8 @@ describe("the relay's Origin rules, from a file:// page (Origin: null)", () => {
           c.free();
         }
       }, strict.wsUrl);
-      assert.deepEqual(got.closed, { code: 1008, reason: "origin-not-allowed" });
+      const refusal = { code: 1008, reason: "origin-not-allowed" };
+      assert.deepEqual(got.closed, [refusal, refusal], "with and without a subprotocol");
       assert.equal(got.rejected, true);
       assert.equal(got.isError, true);
       assert.equal(got.code, "transport-unavailable");
