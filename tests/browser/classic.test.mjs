@@ -101,6 +101,22 @@ describe("the classic script, in a page opened from file://", () => {
         noFetch: performance.getEntriesByType("resource").map((e) => e.name),
       };
     });
+    // Loaded a second time (two shells' scripts on one page), the first stays.
+    const again = await page.run(async () => {
+      const first = OnlineSync;
+      await new Promise((resolve, reject) => {
+        const s = document.createElement("script");
+        s.src = "pkg/online_sync.classic.js";
+        s.onload = resolve;
+        s.onerror = reject;
+        document.head.append(s);
+      });
+      const relay = new OnlineSync.MockRelay();
+      const rooms = relay.roomCount();
+      relay.free();
+      return { same: OnlineSync === first, rooms };
+    });
+    assert.deepEqual(again, { same: true, rooms: 0 });
     assert.equal(got.protocol, "file:");
     assert.equal(got.origin, "null");
     assert.deepEqual(got.added, ["OnlineSync"]);
