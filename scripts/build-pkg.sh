@@ -53,3 +53,4 @@ if (( total > budget )); then
   exit 1
 fi
 echo "within the size guard: $total <= $budget B gzip"
+scripts/build-classic.sh  # pkg/online_sync.classic.js: the classic-script build (issue 18)

@@ -1,6 +1,7 @@
 //! Limits on the socket itself, each at its edge: the connection cap (1013
 //! `server-full`), the per-address cap (4029 `too-many-connections`, with and
-//! without a trusted proxy), the message size cap (1009) and the Origin allow-list.
+//! without a trusted proxy) and the message size cap (1009). The Origin rules are in
+//! `server-origin.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod net;
@@ -8,7 +9,6 @@ mod net;
 use net::{Client, Ended, Server, CODE};
 use online_sync::server::ServerConfig;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::Error as WsError;
 
 fn config(f: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
     let mut c = net::config();
@@ -142,24 +142,4 @@ async fn a_message_over_max_payload_closes_with_1009() {
     assert!(matches!(c.ended().await, Ended::Close(1009, _)));
     // The relay keeps serving others.
     live(&server, &[]).await;
-}
-
-#[tokio::test]
-async fn a_foreign_origin_is_refused_with_403_when_an_allow_list_is_set() {
-    let server = Server::start(config(|c| {
-        c.allowed_origins = vec!["https://app.example".into()];
-    }))
-    .await;
-    match Client::connect(server.addr, "/", &[("Origin", "https://evil.example")]).await {
-        Err(WsError::Http(resp)) => assert_eq!(resp.status(), 403),
-        Err(e) => panic!("expected HTTP 403, got {e}"),
-        Ok(_) => panic!("a foreign origin was upgraded"),
-    }
-    live(&server, &[("Origin", "https://app.example")]).await;
-    // Non-browser clients send no Origin; they could send any value anyway.
-    live(&server, &[]).await;
-
-    // Without a list, any origin is upgraded (as deployed).
-    let open = Server::start(net::config()).await;
-    live(&open, &[("Origin", "https://evil.example")]).await;
 }

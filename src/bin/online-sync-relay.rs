@@ -26,7 +26,13 @@ mod native {
         /// Proxies whose X-Forwarded-For is trusted (comma-separated addresses).
         #[arg(long, env = "POSECHRONO_SYNC_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxy: Vec<IpAddr>,
-        /// Allowed Origins for WebSocket upgrades (comma-separated; empty: any).
+        /// Allowed Origins for WebSocket upgrades (comma-separated, e.g.
+        /// `https://app.example,null`) [default: none set, every origin allowed].
+        /// `null` is the Origin of pages opened from file:// (webview shells):
+        /// allowed when no list is set, and with a list only if `null` is listed.
+        /// Clients that send no Origin (not browsers) are always allowed. A refused
+        /// origin is upgraded, then closed with 1008 `origin-not-allowed`, and
+        /// logged with the origin and the peer address.
         #[arg(long, env = "POSECHRONO_SYNC_ALLOWED_ORIGINS", value_delimiter = ',')]
         allowed_origin: Vec<String>,
         /// Serve the files of this directory (the demo page) on plain GET requests.

@@ -105,6 +105,13 @@ pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
     }
 }
 
+/// Closes a socket the relay will not serve (never registered with the relay
+/// core): a close frame with `code` and `reason`, then the client's reply, at
+/// most [`CLOSE_LINGER`] long.
+pub(super) async fn refuse(mut socket: WebSocket, code: u16, reason: &'static str) {
+    let _ = timeout(CLOSE_LINGER, close_handshake(&mut socket, code, reason)).await;
+}
+
 /// Sends a close frame and reads until the client's reply (or an error).
 async fn close_handshake(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame {

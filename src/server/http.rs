@@ -54,8 +54,9 @@ pub(super) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -
 }
 
 /// Whether an upgrade with this `Origin` header may proceed. An empty list allows
-/// every origin (as deployed); a request without `Origin` comes from a
-/// non-browser client, which could send any value anyway, and is allowed.
+/// every origin (as deployed), `null` included (pages opened from `file://`); a
+/// listed `null` allows exactly those pages. A request without `Origin` comes
+/// from a non-browser client, which could send any value anyway, and is allowed.
 fn origin_allowed(origin: Option<&HeaderValue>, allowed: &[String]) -> bool {
     if allowed.is_empty() {
         return true;
@@ -134,24 +135,31 @@ pub(super) async fn handle(
     with_cors(r)
 }
 
-/// A WebSocket upgrade on any path: origin check, then the socket limits.
+/// A WebSocket upgrade on any path: origin check, then the socket limits. A
+/// refused origin is upgraded and closed at once with 1008 `origin-not-allowed`.
 async fn upgrade(shared: Shared, peer: SocketAddr, req: Request) -> Response {
     let (mut parts, _body) = req.into_parts();
     let mut ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(ws) => ws,
         Err(rejection) => return with_cors(rejection.into_response()),
     };
-    let cfg = &shared.config;
-    if !origin_allowed(parts.headers.get(header::ORIGIN), &cfg.allowed_origins) {
-        tracing::info!(%peer, "upgrade refused: origin not allowed");
-        return with_cors(json(
-            StatusCode::FORBIDDEN,
-            r#"{"ok":false,"error":"origin-not-allowed"}"#.into(),
-        ));
-    }
-    // The `ws` library echoes the first subprotocol a client offers.
+    // The `ws` library echoes the first subprotocol a client offers (a browser
+    // that offered one fails a handshake without it, and would miss a refusal's
+    // close reason too).
     if let Some(first) = first_subprotocol(&parts.headers) {
         ws.set_selected_protocol(first);
+    }
+    let cfg = &shared.config;
+    let origin = parts.headers.get(header::ORIGIN);
+    if !origin_allowed(origin, &cfg.allowed_origins) {
+        // Upgraded, then closed with a reason: a browser sees the reason in its
+        // close event, where a refused handshake would only say "failed". Debug
+        // formatting escapes whatever bytes the header holds.
+        let origin = String::from_utf8_lossy(origin.map_or(&[][..], HeaderValue::as_bytes));
+        tracing::warn!(%peer, origin = ?origin, "websocket refused: origin-not-allowed");
+        // Nothing is read from it but the client's close reply: small limits.
+        let ws = ws.max_message_size(1024).max_frame_size(1024);
+        return ws.on_upgrade(|socket| conn::refuse(socket, 1008, "origin-not-allowed"));
     }
     let ip = client_ip(peer.ip(), &parts.headers, &cfg.trusted_proxies);
     let max = cfg.relay.max_payload;
@@ -211,5 +219,13 @@ mod tests {
         assert!(!origin_allowed(Some(&v("https://evil.example")), &listed));
         assert!(!origin_allowed(Some(&v("null")), &listed));
         assert!(origin_allowed(None, &listed));
+        assert!(origin_allowed(Some(&v("null")), &[]));
+        let with_null = vec!["https://app.example".to_string(), "null".to_string()];
+        assert!(origin_allowed(Some(&v("null")), &with_null));
+        assert!(origin_allowed(Some(&v("NULL")), &with_null));
+        assert!(!origin_allowed(
+            Some(&v("https://evil.example")),
+            &with_null
+        ));
     }
 }

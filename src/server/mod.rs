@@ -49,8 +49,12 @@ pub struct ServerConfig {
     pub relay: RelaySettings,
     /// Peers whose `X-Forwarded-For` is believed (e.g. a same-host reverse proxy).
     pub trusted_proxies: Vec<IpAddr>,
-    /// Allowed `Origin`s for WebSocket upgrades; empty allows all (as deployed).
-    /// An upgrade without an `Origin` header (a non-browser client) is always allowed.
+    /// Allowed `Origin`s for WebSocket upgrades; empty allows all (as deployed),
+    /// `null` included (the origin of pages opened from `file://`, e.g. webview
+    /// shells); list `"null"` to allow those pages along with the listed sites.
+    /// An upgrade without an `Origin` header (a non-browser client) is always
+    /// allowed. A refused origin is upgraded, then closed with 1008
+    /// `origin-not-allowed` (and a log line naming the origin and the peer).
     pub allowed_origins: Vec<String>,
     /// Serve this directory's files on plain GET requests (the demo page).
     pub static_dir: Option<PathBuf>,

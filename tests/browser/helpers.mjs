@@ -24,8 +24,11 @@ export function relayBin() {
   return bin;
 }
 
-/** A temporary directory with `pkg/` (env `PKG_DIR`, default `<root>/pkg`) and the test page. */
-export async function makeSite() {
+/**
+ * A temporary directory with `pkg/` (env `PKG_DIR`, default `<root>/pkg`) and test
+ * pages from `page/` (default: the transport tests' `index.html`).
+ */
+export async function makeSite({ pages = ["index.html"] } = {}) {
   const pkg = resolve(process.env.PKG_DIR || join(ROOT, "pkg"));
   assert.ok(
     existsSync(join(pkg, "online_sync.js")) && existsSync(join(pkg, "online_sync_bg.wasm")),
@@ -33,7 +36,7 @@ export async function makeSite() {
   );
   const dir = await mkdtemp(join(tmpdir(), "online-sync-browser-"));
   await cp(pkg, join(dir, "pkg"), { recursive: true });
-  await copyFile(new URL("page/index.html", import.meta.url), join(dir, "index.html"));
+  for (const name of pages) await copyFile(new URL(`page/${name}`, import.meta.url), join(dir, name));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
@@ -145,6 +148,19 @@ const EXPECTED_CONSOLE = [/^WebSocket connection to '.*' failed/, /WebSocket is 
  * console errors (other than Chromium's own WebSocket failure messages) seen so far.
  */
 export async function openPage(browser, httpUrl) {
+  const opened = await openUrl(browser, `${httpUrl}/index.html`);
+  await opened.page.waitForFunction(() => window.ready !== undefined);
+  await opened.run(() => window.ready);
+  await opened.run(installPageHelpers);
+  return opened;
+}
+
+/**
+ * Any page (`http:` or `file:`) in a browser context of its own, as `openPage`
+ * returns it but without waiting for anything or installing helpers;
+ * `beforeLoad`, if given, runs in the page before its own scripts.
+ */
+export async function openUrl(browser, url, { beforeLoad } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -154,10 +170,8 @@ export async function openPage(browser, httpUrl) {
       problems.push(`console.error: ${m.text()}`);
     }
   });
-  await page.goto(`${httpUrl}/index.html`);
-  await page.waitForFunction(() => window.ready !== undefined);
-  await page.evaluate(() => window.ready);
-  await page.evaluate(installPageHelpers);
+  if (beforeLoad) await page.addInitScript(beforeLoad);
+  await page.goto(url);
   return {
     page,
     run: (fn, arg) => page.evaluate(fn, arg),

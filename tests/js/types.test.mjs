@@ -1,5 +1,6 @@
-// The TypeScript declarations: strict tsc accepts tests/js/types/usage.ts (which
-// also asserts misuse is rejected), and the hand-written part has no `any`.
+// The TypeScript declarations: strict tsc accepts tests/js/types/usage.ts and, for
+// the classic build's global, classic.ts (both also assert misuse is rejected), and
+// the hand-written part has no `any`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,6 +17,15 @@ it("tsc --strict accepts the documented usage and rejects misuse", TRANSPORT_FRE
   const tsc = spawnSync(
     process.execPath,
     ["node_modules/typescript/bin/tsc", "-p", "tests/js/types/tsconfig.json"],
+    { cwd: root, encoding: "utf8" },
+  );
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+});
+
+it("tsc --strict accepts the classic build's global OnlineSync and rejects misuse", TRANSPORT_FREE, () => {
+  const tsc = spawnSync(
+    process.execPath,
+    ["node_modules/typescript/bin/tsc", "-p", "tests/js/types/tsconfig.classic.json"],
     { cwd: root, encoding: "utf8" },
   );
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
