@@ -7,6 +7,7 @@
 //! - [`json`]: JSON text to values and raw members (serde_json underneath);
 //! - [`validate`]: every validator, from raw input to verified types;
 //! - [`relay`]: the relay's rooms as a sans-IO state machine;
+//! - `store` (native only): the relay's data dir, rooms and media that survive a restart;
 //! - [`client`]: the client session state machine;
 //! - [`transport`]: the in-memory relay and a deterministic test network;
 //! - [`vec_map`]: the small sorted map used in place of `BTreeMap`/`HashMap`;
@@ -21,6 +22,8 @@ pub mod relay;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod server;
 pub mod settings;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod store;
 pub mod transport;
 pub mod validate;
 pub mod vec_map;
