@@ -154,13 +154,28 @@ fn convert(path: &Path, e: redb::Error) -> StoreError {
             found: u64::from(v),
             supported: STORE_FORMAT,
         },
+        // redb reports a file that is not a database (wrong magic, bad header, cut
+        // short inside the header) this way.
+        redb::Error::Io(source)
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            StoreError::Corrupt {
+                path: path.to_owned(),
+                detail: source.to_string(),
+            }
+        }
         redb::Error::Io(source) => StoreError::io(path, source),
         other => StoreError::db(other),
     }
 }
 
-/// Runs `f`, turning a panic inside redb (an assertion on a damaged file) into
-/// [`StoreError::Corrupt`]: bad bytes on disk must never take the relay down.
+/// Runs `f`, turning a panic inside redb into [`StoreError::Corrupt`]: bad bytes on
+/// disk must never take the relay down. redb 2.6 asserts, rather than returns an
+/// error, when a file is shorter than its header says (a truncated `rooms.redb`;
+/// `tests/store-corruption.rs`). The default panic hook still prints that assertion.
 fn guard<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
     panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
         let detail = p
