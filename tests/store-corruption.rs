@@ -43,6 +43,17 @@ fn bad_rows() -> Vec<(Vec<u8>, Vec<u8>, &'static str)> {
             "members",
         ),
         (b"KEY1-MISM".to_vec(), good, "stored under"),
+        (
+            code(1).into_bytes(),
+            text.replacen("\"state_revision\":42", "\"state_revision\":43", 1)
+                .into(),
+            "checksum",
+        ),
+        (
+            b"SUM1-GONE".to_vec(),
+            text.replacen("\"sum\"", "\"sun\"", 1).into(),
+            "checksum",
+        ),
         (vec![0xff, 0xfe], b"[]".to_vec(), "room record"),
     ]
 }
@@ -249,4 +260,41 @@ fn temp_files_left_by_a_crash_are_swept_on_open() {
     let store = RedbStore::open(dir.path()).unwrap();
     assert!(!shard.join(".tmp-half-written").exists());
     assert_eq!(store.read_media(&key).unwrap(), Some(bytes));
+}
+
+#[test]
+fn flipped_bytes_anywhere_in_the_database_never_panic_or_half_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let rooms: Vec<_> = (0..50).map(|i| room(&code(i), 4, &[])).collect();
+    {
+        let store = RedbStore::open(dir.path()).unwrap();
+        for r in &rooms {
+            store.put_room(r).unwrap();
+        }
+    }
+    let file = dir.path().join("rooms.redb");
+    let full = fs::read(&file).unwrap();
+    let offsets = (0..1024)
+        .step_by(8)
+        .chain((0..full.len()).step_by(full.len() / 97));
+    let (mut refused, mut opened) = (0, 0);
+    for at in offsets {
+        let mut bytes = full.clone();
+        bytes[at] ^= 0x5a;
+        fs::write(&file, &bytes).unwrap();
+        match RedbStore::open(dir.path()).and_then(|s| s.load()) {
+            Ok(loaded) => {
+                opened += 1;
+                for r in &loaded.rooms {
+                    assert!(rooms.contains(r), "offset {at}: a changed room {}", r.code);
+                }
+            }
+            Err(err) => {
+                refused += 1;
+                assert!(!err.to_string().is_empty());
+            }
+        }
+    }
+    eprintln!("flipped bytes: {refused} refused, {opened} opened");
+    assert!(refused > 0, "flips in the header must be refused");
 }

@@ -1,14 +1,19 @@
 //! The records the store keeps: plain serde data, independent of the relay core's types.
 //!
-//! A room is stored as one JSON document `{"v":1, ...RoomRecord}`. The version lets a
-//! later format be told apart: a row whose `v` is not [`FORMAT_VERSION`] is skipped on
-//! load, never guessed at. Times are milliseconds since the Unix epoch, as the relay
+//! A room is stored as one JSON document `{"v":1,"sum":"<sha256>", ...RoomRecord}`.
+//! The version lets a later format be told apart: a row whose `v` is not
+//! [`FORMAT_VERSION`] is skipped on load, never guessed at. `sum` is the SHA-256 of
+//! the record's own JSON (serde_json's output for [`RoomRecord`], which is
+//! deterministic): redb's file format does not checksum values, and a damaged byte
+//! that still reads as JSON (a digit, a letter of a name) must not load as a different
+//! room. On load the record is encoded again and hashed, so any change of meaning is
+//! caught. Times are milliseconds since the Unix epoch, as the relay
 //! keeps them.
 
 use serde::{Deserialize, Serialize};
 
 use super::{DroppedMedia, Loaded, Skipped};
-use crate::validate::digest::is_sha256_hex;
+use crate::validate::digest::{is_sha256_hex, sha256_hex};
 
 /// The version written in every room record (`"v"`).
 pub const FORMAT_VERSION: u64 = 1;
@@ -128,34 +133,33 @@ pub struct MediaFileRecord {
     pub updated_at: u64,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    v: u64,
-    #[serde(flatten)]
-    room: &'a RoomRecord,
-}
-
 #[derive(Deserialize)]
 struct Header {
     v: Option<u64>,
+    sum: Option<String>,
 }
 
-/// The stored bytes of `room`.
+/// The stored bytes of `room`: `{"v":1,"sum":"<hex>",` then the record's own fields.
 ///
 /// # Errors
 /// [`super::StoreError::Encode`] if serde_json refuses the record.
 pub fn encode(room: &RoomRecord) -> Result<Vec<u8>, super::StoreError> {
-    Ok(serde_json::to_vec(&Envelope {
-        v: FORMAT_VERSION,
-        room,
-    })?)
+    let body = serde_json::to_vec(room)?;
+    let fields = body.strip_prefix(b"{").ok_or_else(|| {
+        <serde_json::Error as serde::ser::Error>::custom("a record is not a JSON object")
+    })?;
+    let head = format!(r#"{{"v":{FORMAT_VERSION},"sum":"{}","#, sha256_hex(&body));
+    let mut out = Vec::with_capacity(head.len() + fields.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(fields);
+    Ok(out)
 }
 
 /// The room stored under `key`, or why it cannot be loaded.
 ///
 /// # Errors
 /// A reason (for [`Skipped`]) when the bytes are not JSON, carry another version,
-/// miss a field, or name another code than their key.
+/// miss a field, do not match their checksum, or name another code than their key.
 pub fn decode(key: &str, bytes: &[u8]) -> Result<RoomRecord, String> {
     let header: Header =
         serde_json::from_slice(bytes).map_err(|e| format!("not a room record: {e}"))?;
@@ -166,6 +170,10 @@ pub fn decode(key: &str, bytes: &[u8]) -> Result<RoomRecord, String> {
     }
     let room: RoomRecord =
         serde_json::from_slice(bytes).map_err(|e| format!("bad room record: {e}"))?;
+    let body = serde_json::to_vec(&room).map_err(|e| format!("bad room record: {e}"))?;
+    if header.sum.as_deref() != Some(sha256_hex(&body).as_str()) {
+        return Err("record does not match its checksum (damaged bytes)".to_owned());
+    }
     if room.code != key {
         return Err(format!(
             "record of room {:?} stored under {key:?}",
