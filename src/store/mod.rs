@@ -116,7 +116,8 @@ pub trait RoomStore: Send + Sync {
         self.apply(&[StoreOp::Delete(code)])
     }
 
-    /// Stores media bytes under their SHA-256 (idempotent).
+    /// Stores media bytes under their SHA-256 (idempotent: the same bytes again
+    /// rewrite the same file, which also mends a damaged copy).
     ///
     /// # Errors
     /// [`StoreError::InvalidMediaKey`], [`StoreError::MediaMismatch`] if the bytes do not
@@ -131,6 +132,10 @@ pub trait RoomStore: Send + Sync {
     fn read_media(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Deletes every media file whose key is not in `live`; returns how many.
+    ///
+    /// `live` must hold every key a stored room references and every key put for an
+    /// upload whose room record is not written yet (e.g. run it after `load`, or with
+    /// the relay's current manifests, never concurrently with an unlisted put).
     ///
     /// # Errors
     /// An IO error; files deleted before it stay deleted.
