@@ -161,3 +161,42 @@ fn a_data_dir_is_the_same_after_reopening() {
     assert!(dir.path().join("rooms.redb").is_file());
     assert!(dir.path().join("media").join(&sha[..2]).join(sha).is_file());
 }
+
+#[test]
+fn writers_on_several_threads_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(dir.path()).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4u32 {
+            let store = &store;
+            s.spawn(move || {
+                for i in 0..25 {
+                    let bytes = image(t * 100 + i, 200);
+                    store.put_media(&sha256_hex(&bytes), &bytes).unwrap();
+                    store
+                        .put_room(&room(&code(t * 100 + i), 2, &[bytes]))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.rooms.len(), 100);
+    assert!(loaded.skipped.is_empty() && loaded.dropped_media.is_empty());
+}
+
+#[test]
+fn the_page_cache_is_a_bound_not_a_requirement() {
+    // The edge of the cache setting: none at all still stores and loads.
+    let dir = tempfile::tempdir().unwrap();
+    let rooms: Vec<_> = (0..50).map(|i| room(&code(i), 10, &[])).collect();
+    {
+        let store = RedbStore::open_with_cache(dir.path(), 0).unwrap();
+        for r in &rooms {
+            store.put_room(r).unwrap();
+        }
+    }
+    let store = RedbStore::open_with_cache(dir.path(), 0).unwrap();
+    assert_eq!(store.load().unwrap().rooms, rooms);
+    assert_eq!(online_sync::store::DEFAULT_CACHE_BYTES, 16 << 20);
+}
