@@ -6,6 +6,7 @@
 //! - [`protocol`]: the deployed relay's wire messages, shared by both sides;
 //! - [`validate`]: every validator, from raw input to verified types;
 //! - [`relay`]: the relay's rooms as a sans-IO state machine;
+//! - `store` (native only): the relay's data dir, rooms and media that survive a restart;
 //! - [`client`]: the client session state machine;
 //! - [`transport`]: the in-memory relay and a deterministic test network;
 //! - `wasm` (wasm32 only): the JS module, `SyncClient` and `MockRelay`.
@@ -18,6 +19,8 @@ pub mod relay;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod server;
 pub mod settings;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod store;
 pub mod transport;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]
