@@ -9,12 +9,12 @@
 #
 # usage: scripts/build-classic.sh [RAW_WASM]
 #   RAW_WASM: the wasm cargo built, before wasm-bindgen; default: the one
-#   `wasm-pack build --release` leaves in target/wasm32-unknown-unknown/release/.
+#   `wasm-pack build --profile wasm` leaves in target/wasm32-unknown-unknown/wasm/.
 #   Called at the end of scripts/build-pkg.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-raw=${1:-target/wasm32-unknown-unknown/release/online_sync.wasm}
+raw=${1:-target/wasm32-unknown-unknown/wasm/online_sync.wasm}
 if [[ ! -f "$raw" ]]; then
   echo "build-classic: no raw wasm${raw:+ at $raw}; build it first (scripts/build-pkg.sh)" >&2
   exit 1

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/ with wasm-pack: `wasm-pack build --target web`
-# (cargo's `release` profile, wasm-bindgen, wasm-opt as [package.metadata.wasm-pack]
+# (cargo profile `wasm`: release at opt-level "z", wasm-bindgen, wasm-opt as [package.metadata.wasm-pack]
 # in Cargo.toml says), then pkg/package.json from pkg.json; prints sizes and
 # enforces the size guard: the module (wasm + JS glue) at most
 # ONLINE_SYNC_MODULE_BUDGET_BYTES gzip (default 262144 = 256 KiB; BENCHMARKS.md).
-# The raw cargo output stays in target/wasm32-unknown-unknown/release/online_sync.wasm.
+# The raw cargo output stays in target/wasm32-unknown-unknown/wasm/online_sync.wasm.
 # Needs what scripts/setup.sh installs (wasm-pack, wasm-bindgen-cli, npm's binaryen).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ fi
 # (Debian's binaryen is too old for what rustc emits; /work/shared/TOOLCHAIN.md).
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-wasm-pack build --target web --release --out-dir pkg --out-name online_sync
+wasm-pack build --target web --profile wasm --out-dir pkg --out-name online_sync
 
 # pkg.json is the manifest; its version must be the crate's.
 node --input-type=module -e '
