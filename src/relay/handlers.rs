@@ -138,16 +138,16 @@ impl RelayCore {
             control_mode: control_mode(p.get("controlMode")),
             host_client_id: host.clone(),
             password,
-            members: vec![Member {
-                client_id: host.clone(),
-                name: sanitize_value(
+            members: vec![Member::new(
+                host.clone(),
+                sanitize_value(
                     p.get("hostDisplayName"),
                     self.settings.max_display_name,
                     DEFAULT_HOST_NAME,
                 ),
-                sync_state: "ready",
+                "ready",
                 conn,
-            }],
+            )],
             subscribers: Vec::new(),
             state: None,
             state_revision: 0,
@@ -215,12 +215,8 @@ impl RelayCore {
         }
         let wanted = sanitize_value(p.get("participantName"), max_name, DEFAULT_PARTICIPANT_NAME);
         let name = room.unique_name(&wanted, &id, max_name);
-        room.members.push(Member {
-            client_id: id.clone(),
-            name,
-            sync_state: "connecting",
-            conn,
-        });
+        room.members
+            .push(Member::new(id.clone(), name, "connecting", conn));
         let reply = self.updated(&code, "participant-joined", now);
         self.bind(conn, &code, &id);
         reply.map(Step::Reply)
