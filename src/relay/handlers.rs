@@ -160,7 +160,7 @@ impl RelayCore {
         self.rooms.insert(code.clone(), room);
         let reply = self.updated(&code, "host-created", now);
         self.bind(conn, &code, &host);
-        reply.map(Step::Reply)
+        reply.map(|r| Step::Reply(self.with_token(conn, &code, &host, r)))
     }
 
     pub(super) fn join_room(
@@ -219,7 +219,7 @@ impl RelayCore {
             .push(Member::new(id.clone(), name, "connecting", conn));
         let reply = self.updated(&code, "participant-joined", now);
         self.bind(conn, &code, &id);
-        reply.map(Step::Reply)
+        reply.map(|r| Step::Reply(self.with_token(conn, &code, &id, r)))
     }
 
     /// `conn` leaves `code`: a host (or the last member) closes the room.
@@ -261,7 +261,9 @@ impl RelayCore {
         now: u64,
     ) -> Reply {
         match act {
-            Action::CreateRoom | Action::JoinRoom => Err(Code::RequestFailed.into()),
+            Action::CreateRoom | Action::JoinRoom | Action::ResumeSession => {
+                Err(Code::RequestFailed.into())
+            }
             Action::LeaveRoom => {
                 #[derive(Serialize)]
                 struct Left {
