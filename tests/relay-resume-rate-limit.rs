@@ -30,7 +30,10 @@ fn per_socket_the_join_window_applies() {
     assert_eq!(attempt(&mut r, 3), "too-many-password-attempts");
     // Even a good token waits for the window.
     let t = json!({"resumeToken": guest_token});
-    assert_eq!(r.err(3, "resumeSession", t.clone()), "too-many-password-attempts");
+    assert_eq!(
+        r.err(3, "resumeSession", t.clone()),
+        "too-many-password-attempts"
+    );
     r.advance(60_000);
     assert_eq!(r.ok(3, "resumeSession", t)["clientId"], "guest-1");
 }
