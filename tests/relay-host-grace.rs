@@ -22,7 +22,7 @@ fn host_drop_then_resume_within_the_grace() {
     );
     assert_eq!(events[0]["snapshot"]["hostConnected"], false);
     assert_eq!(events[0]["snapshot"]["participantsCount"], 2);
-    assert_eq!(r.snapshot(CODE).unwrap().host_connected, false);
+    assert!(!r.snapshot(CODE).unwrap().host_connected);
     // The participant still works in the room meanwhile.
     r.ok(2, "getRoomSnapshot", json!({"sessionCode": CODE}));
     r.run_until(T0 + 5 + 60_000 - 1);
