@@ -316,3 +316,30 @@ impl RelayCore {
         self.rooms.values().filter_map(|r| r.grace_deadline()).min()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_tokens_name_a_code() {
+        let secret = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        let good = format!("rt1.ABCD-EFGH.{secret}");
+        assert_eq!(
+            token_code(&good).map(|c| c.to_string()),
+            Some("ABCD-EFGH".into())
+        );
+        for bad in [
+            String::new(),
+            format!("rt1.abcd-efgh.{secret}"),
+            format!("rt1.ABCD-EFGH.{}", &secret[1..]),
+            format!("rt1.ABCD-EFGH.{secret}="),
+            format!("rt1.ABCD-EFGH.{}+", &secret[1..]),
+            format!("rt0.ABCD-EFGH.{secret}"),
+            format!("rt1.ABCDEFGH.{secret}"),
+        ] {
+            assert_eq!(token_code(&bad), None, "{bad}");
+        }
+        assert_ne!(token_hash(&good), token_hash(&format!("{good}x")));
+    }
+}
