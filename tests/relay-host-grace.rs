@@ -37,6 +37,10 @@ fn host_drop_then_resume_within_the_grace() {
         vec![ev("room-updated", "participant-state-updated")]
     );
     assert_eq!(events[0]["snapshot"]["hostConnected"], true);
+    assert!(
+        !events[0].to_string().contains("rt1."),
+        "no token in broadcasts"
+    );
     // The resumed connection is the host again, and the grace timer is gone.
     r.ok(
         3,

@@ -8,6 +8,8 @@
 //!   leaves at once, as deployed. Tokens are still issued to negotiated connections.
 //! - A resume whose member's grace has ended but whose timer has not yet run is refused
 //!   (`session-expired`); the timer removes the member when it runs.
+//! - The hello is a notify: over the message rate limit it is dropped like any notify,
+//!   so no `relay-features` comes and the client falls back to today's behaviour.
 //! - The per-address resume limiter shares the join-attempt window
 //!   (`join_attempts_window_ms`), with its own maximum.
 
