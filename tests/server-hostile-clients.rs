@@ -158,7 +158,10 @@ async fn a_frame_one_byte_over_the_default_limit_gets_close_1009_not_a_reset() {
     // relay closes as soon as it reads the header, and drains the rest instead of
     // resetting the connection, so the close frame is still there to read.
     let written = guard("writing the message", tcp.write_all(&frame)).await;
-    assert!(written.is_ok(), "the relay reset the connection: {written:?}");
+    assert!(
+        written.is_ok(),
+        "the relay reset the connection: {written:?}"
+    );
     let mut got = Vec::new();
     let read = guard("the 1009 close", tcp.read_to_end(&mut got)).await;
     assert!(read.is_ok(), "{read:?}");

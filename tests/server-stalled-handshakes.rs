@@ -2,7 +2,8 @@
 //! run under a low file limit with its default defences: `/health` keeps
 //! answering while they are open, every one of them is closed (the oldest to make
 //! room, the rest at the handshake deadline), and the relay never runs out of
-//! descriptors.
+//! descriptors; out of descriptors anyway (no reserve, every socket upgraded),
+//! the accept loop neither spins nor dies.
 #![cfg(not(target_arch = "wasm32"))]
 
 #[path = "net/child.rs"]
@@ -112,4 +113,75 @@ async fn probe_health(addr: std::net::SocketAddr) -> bool {
     let mut reply = Vec::new();
     let _ = tcp.read_to_end(&mut reply).await;
     reply.starts_with(b"HTTP/1.1 200")
+}
+
+/// CPU time (user + system) the process used so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn out_of_descriptors_the_accept_loop_neither_spins_nor_dies() {
+    let relay = RelayChild::spawn(
+        &["--fd-reserve", "0", "--max-handshakes-per-ip", "1000"],
+        &[("POSECHRONO_SYNC_MAX_CONNECTIONS_PER_IP", "1000")],
+        Some(64),
+    );
+    let addr = relay.addr;
+    // More upgraded sockets than the relay has descriptors: the last accepts fail.
+    let mut tasks = Vec::new();
+    for _ in 0..80 {
+        tasks.push(tokio::spawn(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.ok()?;
+            tokio::time::timeout(
+                Duration::from_secs(3),
+                net::Client::handshake(tcp, addr, "/", &[]),
+            )
+            .await
+            .ok()?
+            .ok()
+        }));
+    }
+    let mut clients = Vec::new();
+    for t in tasks {
+        clients.push(t.await.unwrap());
+    }
+    let upgraded = clients.iter().filter(|c| c.is_some()).count();
+    assert!(upgraded < 80, "the relay never ran out of descriptors");
+    // Held out of descriptors for 2 s, the relay is not busy (a spinning accept
+    // loop would use about 2 s of CPU).
+    let pid = relay.pid();
+    let t0 = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = cpu_ticks(pid) - t0;
+    // SAFETY: sysconf reads a constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    assert!(
+        used < hz,
+        "{used} ticks of CPU in 2 s while out of descriptors"
+    );
+    drop(clients);
+    let mut relay = relay;
+    assert!(relay.alive());
+    let served = net::guard("health after the attack", async {
+        loop {
+            if probe_health(addr).await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    served.await;
+    let m = net::http(addr, "GET", "/metrics").await.body;
+    let errors: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("posechrono_relay_accept_errors_total "))
+        .and_then(|v| v.parse().ok())
+        .expect("accept error counter");
+    assert!(errors >= 1, "{m}");
 }

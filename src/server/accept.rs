@@ -325,9 +325,10 @@ enum Stage {
 }
 
 /// The upgraded socket's inbound path: raw bytes in, refragmented bytes out.
+/// Holds no buffer while idle: bytes are read into a stack buffer, and what the
+/// reader could not take at once waits in `out`, freed once taken.
 struct Inbound {
     refrag: Refragmenter,
-    raw: Box<[u8]>,
     out: Vec<u8>,
     at: usize,
 }
@@ -339,8 +340,7 @@ impl Inbound {
     fn new(max_frame: usize) -> Box<Inbound> {
         Box::new(Inbound {
             refrag: Refragmenter::new(max_frame),
-            raw: vec![0u8; RAW_CHUNK].into_boxed_slice(),
-            out: Vec::with_capacity(RAW_CHUNK + 64),
+            out: Vec::new(),
             at: 0,
         })
     }
@@ -358,12 +358,13 @@ impl Inbound {
                 buf.put_slice(&self.out[self.at..self.at + n]);
                 self.at += n;
                 if self.at == self.out.len() {
-                    self.out.clear();
+                    self.out = Vec::new();
                     self.at = 0;
                 }
                 return Poll::Ready(Ok(()));
             }
-            let mut raw = ReadBuf::new(&mut self.raw);
+            let mut chunk = [0u8; RAW_CHUNK];
+            let mut raw = ReadBuf::new(&mut chunk);
             std::task::ready!(tcp.as_mut().poll_read(cx, &mut raw))?;
             if raw.filled().is_empty() {
                 return Poll::Ready(Ok(()));

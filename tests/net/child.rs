@@ -103,6 +103,11 @@ impl RelayChild {
             .unwrap_or(0)
     }
 
+    /// The relay's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything the relay logged so far.
     pub fn log(&self) -> String {
         self.log.lock().expect("log lock").clone()
