@@ -122,6 +122,37 @@ async fn past_the_per_address_cap_new_unfinished_sockets_are_closed() {
 }
 
 #[tokio::test]
+async fn past_the_total_cap_the_oldest_unfinished_socket_makes_room() {
+    let server = Server::start(config(|c| {
+        c.max_handshakes = 3;
+        c.max_handshakes_per_ip = 100;
+    }))
+    .await;
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+        tcp.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        stalled.push(tcp);
+        // Accepted in this order.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // At the cap, a new request is served: the oldest stalled socket is closed for it.
+    let r = http(server.addr, "GET", "/health").await;
+    assert_eq!(r.status, 200);
+    assert!(closed_by_peer(&mut stalled[0]).await, "the oldest was kept");
+    let mut probe = [0u8; 1];
+    for s in &mut stalled[1..] {
+        let still_open = tokio::time::timeout(Duration::from_millis(100), s.read(&mut probe)).await;
+        assert!(still_open.is_err(), "a newer stalled socket was closed");
+    }
+    let m = http(server.addr, "GET", "/metrics").await.body;
+    assert!(
+        m.contains("posechrono_relay_handshakes_evicted_total "),
+        "{m}"
+    );
+}
+
+#[tokio::test]
 async fn sixty_four_concurrent_handshakes_over_loopback_addresses_pass_the_defaults() {
     // Every defence at its default (only the password hash cost lowered).
     let server = Server::start(net::config()).await;
