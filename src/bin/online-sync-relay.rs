@@ -41,6 +41,32 @@ mod native {
         /// Frames queued per connection before a non-reading client is closed (1008).
         #[arg(long, env = "POSECHRONO_SYNC_OUTBOUND_QUEUE")]
         outbound_queue: Option<usize>,
+        /// Bytes queued per connection (not yet written) before a non-reading client
+        /// is closed (1008) [default: 16 MiB].
+        #[arg(long, env = "POSECHRONO_SYNC_OUTBOUND_QUEUE_BYTES")]
+        outbound_queue_bytes: Option<usize>,
+        /// Pings and pongs a client may send per ping window before it is closed
+        /// (1008 ping-flood) [default: 30].
+        #[arg(long, env = "POSECHRONO_SYNC_MAX_CLIENT_PINGS")]
+        max_client_pings: Option<u32>,
+        /// Window of --max-client-pings, ms [default: 10000].
+        #[arg(long, env = "POSECHRONO_SYNC_CLIENT_PING_WINDOW_MS")]
+        client_ping_window_ms: Option<u64>,
+        /// Close a connection that has not finished its WebSocket upgrade (or plain
+        /// HTTP exchange) this long after it was accepted, ms [default: 10000].
+        #[arg(long, env = "POSECHRONO_SYNC_HANDSHAKE_TIMEOUT_MS")]
+        handshake_timeout_ms: Option<u64>,
+        /// Connections not yet upgraded at once; past it the oldest is closed to
+        /// make room [default: 512].
+        #[arg(long, env = "POSECHRONO_SYNC_MAX_HANDSHAKES")]
+        max_handshakes: Option<usize>,
+        /// Connections not yet upgraded from one address; past it new ones are
+        /// closed (trusted proxies exempt) [default: 16].
+        #[arg(long, env = "POSECHRONO_SYNC_MAX_HANDSHAKES_PER_IP")]
+        max_handshakes_per_ip: Option<usize>,
+        /// File descriptors kept free below the process's file limit [default: 64].
+        #[arg(long, env = "POSECHRONO_SYNC_FD_RESERVE")]
+        fd_reserve: Option<usize>,
         /// WebSocket read buffer per connection, bytes.
         #[arg(long, env = "POSECHRONO_SYNC_READ_BUFFER_BYTES")]
         read_buffer_bytes: Option<usize>,
@@ -123,6 +149,20 @@ mod native {
         }
     }
 
+    /// Makes glibc's malloc give large freed blocks back to the system.
+    ///
+    /// By default glibc raises its mmap threshold to the size of the largest block
+    /// freed (up to 32 MiB), after which a 20 MiB message buffer comes from the
+    /// heap and stays resident once freed. A fixed threshold keeps every block
+    /// over 256 KiB in its own mapping, unmapped when freed.
+    pub fn return_large_blocks() {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: mallopt only changes allocator tuning; called before any thread starts.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        }
+    }
+
     #[tokio::main]
     pub async fn main() -> std::io::Result<()> {
         use std::io::IsTerminal;
@@ -150,6 +190,25 @@ mod native {
             allowed_origins: args.allowed_origin,
             static_dir: args.static_dir,
             outbound_queue: args.outbound_queue.unwrap_or(d.outbound_queue).max(1),
+            outbound_queue_bytes: args
+                .outbound_queue_bytes
+                .unwrap_or(d.outbound_queue_bytes)
+                .max(1024),
+            max_client_pings: args.max_client_pings.unwrap_or(d.max_client_pings).max(1),
+            client_ping_window_ms: args
+                .client_ping_window_ms
+                .unwrap_or(d.client_ping_window_ms)
+                .max(100),
+            handshake_timeout_ms: args
+                .handshake_timeout_ms
+                .unwrap_or(d.handshake_timeout_ms)
+                .max(100),
+            max_handshakes: args.max_handshakes.unwrap_or(d.max_handshakes).max(1),
+            max_handshakes_per_ip: args
+                .max_handshakes_per_ip
+                .unwrap_or(d.max_handshakes_per_ip)
+                .max(1),
+            fd_reserve: args.fd_reserve.unwrap_or(d.fd_reserve),
             read_buffer_bytes: args.read_buffer_bytes.unwrap_or(d.read_buffer_bytes),
             write_buffer_bytes: args.write_buffer_bytes.unwrap_or(d.write_buffer_bytes),
             ping_interval_ms: args.ping_interval_ms.unwrap_or(d.ping_interval_ms).max(100),
@@ -209,6 +268,7 @@ mod native {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::io::Result<()> {
+    native::return_large_blocks();
     native::main()
 }
 

@@ -1,16 +1,24 @@
 //! The thread that owns the relay core: inputs from every connection in, frames
 //! out to each connection's bounded queue.
 //!
+//! A queue is bounded in frames and in bytes ([`Outbound::Frame`] lengths not yet
+//! written): a frame that would take a connection past either is not queued, the
+//! connection is dropped from the core and closed (1008 `slow-consumer`), and the
+//! reason is logged. A single frame larger than the byte bound is still queued
+//! when the queue is empty, so a large reply (a session pack) always goes out.
+//!
 //! Password hashes (scrypt, ~50 ms each) run neither here nor on the async IO
 //! threads: the core parks the request and asks ([`RelayOutput::HashPassword`]);
 //! the hash runs on tokio's blocking pool, at most [`Hashing::workers`] at once, and
 //! its key comes back as [`Input::PasswordHashed`]. Every other room is served
 //! meanwhile. With 0 workers the core hashes inline, on this thread, one at a time.
 
+use super::metrics::Metrics;
 use crate::relay::{ConnId, HashJob, RelayCore, RelayOutput};
 use crate::settings::RelaySettings;
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -38,6 +46,8 @@ pub enum Input {
         tx: mpsc::Sender<Outbound>,
         /// Notified when the connection is dropped for not reading its queue.
         kick: Arc<Notify>,
+        /// Bytes queued and not yet written (the connection subtracts what it wrote).
+        queued: Arc<AtomicUsize>,
     },
     /// A message arrived.
     Message {
@@ -75,6 +85,36 @@ pub fn now_ms() -> u64 {
 struct Link {
     tx: mpsc::Sender<Outbound>,
     kick: Arc<Notify>,
+    queued: Arc<AtomicUsize>,
+    ip: String,
+}
+
+/// What the relay thread needs besides the core's settings.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Bytes queued per connection before it counts as a slow consumer.
+    pub outbound_queue_bytes: usize,
+    /// The server's counters.
+    pub(super) metrics: Arc<Metrics>,
+}
+
+/// Queues `frame` for `link`, or says why it cannot be.
+fn enqueue(link: &Link, frame: Utf8Bytes, max_bytes: usize) -> Result<(), &'static str> {
+    let len = frame.len();
+    let queued = link.queued.load(Ordering::Acquire);
+    if queued > 0 && queued.saturating_add(len) > max_bytes {
+        return Err("outbound queue over its byte limit");
+    }
+    link.queued.fetch_add(len, Ordering::AcqRel);
+    match link.tx.try_send(Outbound::Frame(frame)) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            link.queued.fetch_sub(len, Ordering::AcqRel);
+            Err("outbound queue over its frame limit")
+        }
+        // The task already ended: its Disconnect is on the way.
+        Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+    }
 }
 
 /// Where password hashes run.
@@ -111,7 +151,14 @@ impl Hashing {
 }
 
 /// Runs the relay core until [`Input::Shutdown`] or every sender is gone.
-pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>, hashing: Hashing) {
+pub fn run(
+    settings: RelaySettings,
+    seed: [u8; 32],
+    rx: Receiver<Input>,
+    hashing: Hashing,
+    limits: Limits,
+) {
+    let metrics = limits.metrics.clone();
     let mut core = RelayCore::new(settings, seed);
     if hashing.workers > 0 {
         core.defer_password_hashing(hashing.max_pending);
@@ -127,9 +174,23 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>, hashing
             .map_or(1000, |t| t.saturating_sub(now))
             .clamp(1, 1000);
         match rx.recv_timeout(Duration::from_millis(wait)) {
-            Ok(Input::Connect { conn, ip, tx, kick }) => {
-                conns.insert(conn, Link { tx, kick });
+            Ok(Input::Connect {
+                conn,
+                ip,
+                tx,
+                kick,
+                queued,
+            }) => {
                 core.handle_connect(conn, &ip, now_ms());
+                conns.insert(
+                    conn,
+                    Link {
+                        tx,
+                        kick,
+                        queued,
+                        ip,
+                    },
+                );
             }
             Ok(Input::Message {
                 conn,
@@ -161,12 +222,10 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>, hashing
                             bytes
                         }
                     };
-                    // A closed queue means the task already ended: its Disconnect is on the way.
-                    if let Err(mpsc::error::TrySendError::Full(_)) =
-                        link.tx.try_send(Outbound::Frame(frame))
-                    {
+                    if let Err(why) = enqueue(link, frame, limits.outbound_queue_bytes) {
                         // The client stops reading: drop it so memory stays bounded.
-                        tracing::warn!(conn, "outbound queue full; closing slow connection");
+                        let queued = link.queued.load(Ordering::Relaxed);
+                        tracing::warn!(conn, ip = %link.ip, queued, why, "closing a slow consumer");
                         if let Some(link) = conns.remove(&conn) {
                             link.kick.notify_one();
                         }
@@ -175,6 +234,7 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>, hashing
                 }
                 RelayOutput::HashPassword(job) => hashing.spawn(&permits, job),
                 RelayOutput::Close { conn, code, reason } => {
+                    metrics.refuse(reason);
                     if let Some(link) = conns.remove(&conn) {
                         if link.tx.try_send(Outbound::Close(code, reason)).is_err() {
                             link.kick.notify_one();
@@ -185,6 +245,7 @@ pub fn run(settings: RelaySettings, seed: [u8; 32], rx: Receiver<Input>, hashing
             }
         }
         last = None;
+        metrics.rooms.store(core.room_count(), Ordering::Relaxed);
     }
 }
 

@@ -4,13 +4,21 @@
 //! Memory per connection is bounded both ways: inbound, the messages handed to
 //! the actor and not yet handled hold at most `max_payload` (plus a little) of
 //! budget, and the socket is not read past it; outbound, the queue holds at most
-//! `outbound_queue` frames, and a client that lets it fill is dropped (1008).
+//! `outbound_queue` frames and `outbound_queue_bytes` bytes, and a client that
+//! lets it fill is dropped (1008 `slow-consumer`). Pings and pongs from the client
+//! are counted: past `max_client_pings` in `client_ping_window_ms` the client is
+//! closed (1008 `ping-flood`), so the pongs tungstenite queues for a client that
+//! does not read stay few.
+//!
+//! Every end is logged once, at info, with the client address: the client closed
+//! (with its code), went away (no close frame), timed out, or the relay closed it
+//! and why.
 
 use super::actor::{Input, Outbound};
 use super::Shared;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
@@ -24,8 +32,9 @@ const MESSAGE_OVERHEAD: usize = 256;
 /// How a connection ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
-    /// The client sent a close frame: flush the reply tungstenite queued.
-    ClientClosed,
+    /// The client sent a close frame (with this code, if any): flush the reply
+    /// tungstenite queued.
+    ClientClosed(Option<u16>),
     /// The socket ended or failed: nothing more can be sent.
     Gone(&'static str),
     /// Send a close frame with this code and reason.
@@ -36,13 +45,10 @@ impl End {
     const SHUTDOWN: End = End::Close(1001, "server-shutdown");
     const SLOW: End = End::Close(1008, "slow-consumer");
     const IDLE: End = End::Close(1001, "idle-timeout");
-
-    fn reason(self) -> &'static str {
-        match self {
-            End::ClientClosed => "closed by client",
-            End::Gone(r) | End::Close(_, r) => r,
-        }
-    }
+    const PING_FLOOD: End = End::Close(1008, "ping-flood");
+    const TOO_BIG: End = End::Close(1009, "message-too-big");
+    /// The client's side ended without a close frame (EOF or reset).
+    const WENT_AWAY: End = End::Gone("client went away without closing");
 }
 
 /// What the connection loop reacts to.
@@ -60,12 +66,17 @@ pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
     let mut stop = shared.stop.clone();
     let (tx, rx) = mpsc::channel(shared.config.outbound_queue.max(1));
     let kick = Arc::new(Notify::new());
+    let queued = Arc::new(AtomicUsize::new(0));
     let connect = Input::Connect {
         conn,
         ip: ip.clone(),
         tx,
         kick: kick.clone(),
+        queued: queued.clone(),
     };
+    let metrics = &shared.metrics;
+    metrics.ws_accepted.fetch_add(1, Ordering::Relaxed);
+    metrics.ws_open.fetch_add(1, Ordering::Relaxed);
     let end = if shared.actor.send(connect).is_ok() {
         tracing::debug!(conn, %ip, "connection open");
         let mut link = Link {
@@ -74,6 +85,7 @@ pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
             conn,
             rx,
             kick: &kick,
+            queued: &queued,
             stop: &mut stop,
         };
         let end = link.pump().await;
@@ -92,16 +104,40 @@ pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
             let _ = timeout_at(deadline, close_handshake(&mut socket, code, reason)).await;
         }
         // tungstenite queued the close reply; the next read writes it and ends.
-        End::ClientClosed => {
+        End::ClientClosed(_) => {
             let _ = timeout_at(deadline, socket.recv()).await;
         }
         End::Gone(_) => {}
     }
+    metrics.ws_open.fetch_sub(1, Ordering::Relaxed);
+    let counter = match end {
+        End::SLOW => Some(&metrics.slow_consumer_closes),
+        End::PING_FLOOD => Some(&metrics.ping_flood_closes),
+        End::TOO_BIG => Some(&metrics.oversized_closes),
+        _ => None,
+    };
+    if let Some(c) = counter {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+    log_end(conn, &ip, end);
+}
+
+/// One line per connection end that says what happened (never message content).
+fn log_end(conn: u64, ip: &str, end: End) {
     match end {
-        End::Close(code, reason) if end != End::SHUTDOWN => {
-            tracing::info!(conn, code, reason, "connection closed by the relay");
+        End::ClientClosed(Some(code)) => {
+            tracing::info!(conn, %ip, code, "connection closed by the client");
         }
-        _ => tracing::debug!(conn, reason = end.reason(), "connection closed"),
+        End::ClientClosed(None) => {
+            tracing::info!(conn, %ip, "connection closed by the client (no code)");
+        }
+        End::Gone(what) => tracing::info!(conn, %ip, what, "connection ended"),
+        End::Close(code, reason) if end == End::SHUTDOWN => {
+            tracing::debug!(conn, %ip, code, reason, "connection closed by the relay");
+        }
+        End::Close(code, reason) => {
+            tracing::info!(conn, %ip, code, reason, "connection closed by the relay");
+        }
     }
 }
 
@@ -125,7 +161,10 @@ async fn close_handshake(socket: &mut WebSocket, code: u16, reason: &'static str
 
 /// The close a read error calls for, as the deployed `ws` library sends them:
 /// 1009 for a message over `max_payload`, 1002 for a protocol violation, 1007 for
-/// a text frame that is not UTF-8; none when the socket itself failed.
+/// a text frame that is not UTF-8; none when the socket itself failed or the
+/// client went away without a close frame (tungstenite reports that as the
+/// protocol error `ResetWithoutClosingHandshake`, which is not the client's fault
+/// to be told about, and logging it as 1002 would mislead).
 ///
 /// axum boxes tungstenite's error (`source()` is the `tungstenite::Error`), and
 /// this crate has no direct tungstenite dependency to downcast with. The variant
@@ -137,7 +176,11 @@ fn close_for_read_error(e: &axum::Error) -> End {
     use std::error::Error as _;
     let variant = e.source().map(|s| format!("{s:?}")).unwrap_or_default();
     if variant.starts_with("Capacity(MessageTooLong") {
-        End::Close(1009, "message-too-big")
+        End::TOO_BIG
+    } else if variant.starts_with("Protocol(ResetWithoutClosingHandshake")
+        || variant.starts_with("Io(")
+    {
+        End::WENT_AWAY
     } else if variant.starts_with("Protocol(") {
         End::Close(1002, "protocol-error")
     } else if variant.starts_with("Utf8(") {
@@ -160,7 +203,29 @@ struct Link<'a> {
     conn: u64,
     rx: mpsc::Receiver<Outbound>,
     kick: &'a Notify,
+    /// Bytes of the frames queued for this connection and not yet written.
+    queued: &'a AtomicUsize,
     stop: &'a mut watch::Receiver<Option<Instant>>,
+}
+
+/// Counts the client's pings and pongs in fixed windows.
+struct PingMeter {
+    window: Duration,
+    max: u32,
+    start: Instant,
+    seen: u32,
+}
+
+impl PingMeter {
+    /// Counts one; `false` once the window holds more than `max`.
+    fn hit(&mut self, now: Instant) -> bool {
+        if now.duration_since(self.start) >= self.window {
+            self.start = now;
+            self.seen = 0;
+        }
+        self.seen = self.seen.saturating_add(1);
+        self.seen <= self.max
+    }
 }
 
 impl Link<'_> {
@@ -173,6 +238,15 @@ impl Link<'_> {
         let budget = inbound_budget(cfg.relay.max_payload);
         let inbound = Arc::new(Semaphore::new(budget as usize));
         let mut last_seen = Instant::now();
+        let mut pings = PingMeter {
+            window: Duration::from_millis(cfg.client_ping_window_ms.max(1)),
+            max: cfg.max_client_pings,
+            start: last_seen,
+            seen: 0,
+        };
+        let metrics = &self.shared.metrics;
+        // Bytes of the frame being written, given back to `queued` once it is out.
+        let mut writing = 0usize;
         loop {
             let event = tokio::select! {
                 () = self.kick.notified() => Event::End(End::SLOW),
@@ -195,7 +269,14 @@ impl Link<'_> {
                 Event::End(end) => return end,
                 Event::Idle => return End::IDLE,
                 Event::Ping => Message::Ping(Bytes::new()),
-                Event::Out(Some(Outbound::Frame(text))) => Message::Text(text),
+                Event::Out(Some(Outbound::Frame(text))) => {
+                    writing = text.len();
+                    metrics.messages_out.fetch_add(1, Ordering::Relaxed);
+                    metrics
+                        .bytes_out
+                        .fetch_add(writing as u64, Ordering::Relaxed);
+                    Message::Text(text)
+                }
                 Event::Out(Some(Outbound::Close(code, reason))) => return End::Close(code, reason),
                 // The actor is gone: the relay is shutting down.
                 Event::Out(None) => return End::SHUTDOWN,
@@ -209,11 +290,22 @@ impl Link<'_> {
                             std::borrow::Cow::Borrowed(_) => b.to_vec(),
                             std::borrow::Cow::Owned(s) => s.into_bytes(),
                         },
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                        Some(Ok(Message::Close(_))) => return End::ClientClosed,
-                        None => return End::Gone("stream ended"),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                            if pings.hit(last_seen) {
+                                continue;
+                            }
+                            return End::PING_FLOOD;
+                        }
+                        Some(Ok(Message::Close(frame))) => {
+                            return End::ClientClosed(frame.map(|f| f.code))
+                        }
+                        None => return End::WENT_AWAY,
                         Some(Err(e)) => return close_for_read_error(&e),
                     };
+                    metrics.messages_in.fetch_add(1, Ordering::Relaxed);
+                    metrics
+                        .bytes_in
+                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     let cost = bytes.len().saturating_add(MESSAGE_OVERHEAD);
                     let cost = u32::try_from(cost).unwrap_or(u32::MAX).min(budget);
                     // Past the budget, stop reading until the actor catches up.
@@ -238,9 +330,12 @@ impl Link<'_> {
             };
             tokio::select! {
                 sent = timeout(idle, self.socket.send(out)) => match sent {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return End::Gone("write error"),
-                    Err(_) => return End::Gone("write stalled"),
+                    Ok(Ok(())) => {
+                        self.queued.fetch_sub(writing, Ordering::AcqRel);
+                        writing = 0;
+                    }
+                    Ok(Err(_)) => return End::WENT_AWAY,
+                    Err(_) => return End::Gone("timed out: the client read nothing for the idle timeout"),
                 },
                 () = self.kick.notified() => return End::SLOW,
                 _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
@@ -275,7 +370,13 @@ mod tests {
             End::Close(1007, "invalid-utf8")
         );
         let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
-        assert_eq!(close(WsError::Io(reset)), End::Gone("read error"));
+        assert_eq!(close(WsError::Io(reset)), End::WENT_AWAY);
+        assert_eq!(
+            close(WsError::Protocol(
+                ProtocolError::ResetWithoutClosingHandshake
+            )),
+            End::WENT_AWAY
+        );
         assert_eq!(
             close(WsError::Capacity(CapacityError::TooManyHeaders)),
             End::Gone("read error")

@@ -1,5 +1,6 @@
 //! Every HTTP request lands here: WebSocket upgrades on any path, `/health`,
-//! `OPTIONS`, static files when configured, 404 JSON otherwise.
+//! `/metrics` (Prometheus text), `OPTIONS`, static files when configured, 404
+//! JSON otherwise.
 
 use super::{conn, Shared};
 use axum::body::Body;
@@ -122,6 +123,7 @@ pub(super) async fn handle(
     let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let r = match (req.method(), target) {
         (_, "/health") => health(&shared),
+        (&Method::GET, "/metrics") => metrics(&shared),
         (&Method::OPTIONS, _) => StatusCode::NO_CONTENT.into_response(),
         (&Method::GET | &Method::HEAD, _) if shared.config.static_dir.is_some() => {
             let dir = shared.config.static_dir.clone().unwrap_or_default();
@@ -170,10 +172,24 @@ async fn upgrade(shared: Shared, peer: SocketAddr, req: Request) -> Response {
         .read_buffer_size(cfg.read_buffer_bytes)
         .write_buffer_size(write)
         // Every frame is flushed before the next is taken from the bounded queue, so
-        // the write buffer never holds more than one frame; a cap below the largest
-        // reply (a 16 MiB pack) would only fail it.
+        // the write buffer holds one frame plus the pongs queued meanwhile, which
+        // the ping-flood limit keeps few (conn.rs); a cap below the largest reply
+        // (a 16 MiB pack) would only fail it.
         .max_write_buffer_size(usize::MAX);
-    ws.on_upgrade(move |socket| conn::serve(socket, shared, ip.to_string()))
+    ws.on_upgrade(move |socket| {
+        shared.gate.upgraded(peer);
+        conn::serve(socket, shared, ip.to_string())
+    })
+}
+
+/// `GET /metrics`: the server's counters in the Prometheus text format.
+fn metrics(shared: &Shared) -> Response {
+    let mut r = (StatusCode::OK, shared.metrics.render()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
 }
 
 fn not_found() -> Response {

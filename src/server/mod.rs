@@ -19,19 +19,24 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers: [`http`] routes each request (upgrade, health, CORS, origin check),
-//! [`conn`] runs one socket (limits, pings, close codes), [`actor`] owns the
-//! sans-IO relay core on its own thread.
+//! Layers: [`accept`] admits each TCP connection (handshake deadline and caps,
+//! file-limit headroom), [`http`] routes each request (upgrade, health, metrics,
+//! CORS, origin check), [`conn`] runs one socket (limits, pings, close codes),
+//! [`actor`] owns the sans-IO relay core on its own thread, [`metrics`] counts.
 
+mod accept;
 mod actor;
 mod conn;
 mod http;
+mod metrics;
+mod refragment;
 
 pub use actor::now_ms;
 
 use crate::settings::RelaySettings;
 use axum::serve::ListenerExt;
 use axum::Router;
+use metrics::Metrics;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -61,6 +66,27 @@ pub struct ServerConfig {
     /// Frames queued for one connection before it counts as a slow reader and is
     /// closed (1008 `slow-consumer`).
     pub outbound_queue: usize,
+    /// Bytes queued for one connection (frames not yet written) before it counts
+    /// as a slow reader and is closed (1008 `slow-consumer`); one frame larger
+    /// than this still goes out when nothing else is queued.
+    pub outbound_queue_bytes: usize,
+    /// Pings and pongs a client may send per `client_ping_window_ms`; past it the
+    /// connection is closed (1008 `ping-flood`).
+    pub max_client_pings: u32,
+    /// Window of `max_client_pings`, ms.
+    pub client_ping_window_ms: u64,
+    /// A connection that has not finished its WebSocket upgrade this long after
+    /// it was accepted is closed (plain HTTP connections too), ms.
+    pub handshake_timeout_ms: u64,
+    /// Connections not (yet) upgraded at once; past it the oldest is closed to
+    /// make room.
+    pub max_handshakes: usize,
+    /// Connections not (yet) upgraded from one address; past it new ones are
+    /// closed at once (trusted proxies are exempt).
+    pub max_handshakes_per_ip: usize,
+    /// File descriptors kept free below the process's `RLIMIT_NOFILE`: past that
+    /// the oldest unfinished handshake is closed, or the new socket refused.
+    pub fd_reserve: usize,
     /// WebSocket read buffer, bytes.
     pub read_buffer_bytes: usize,
     /// WebSocket write buffer, bytes.
@@ -89,6 +115,13 @@ impl Default for ServerConfig {
             allowed_origins: Vec::new(),
             static_dir: None,
             outbound_queue: 256,
+            outbound_queue_bytes: 16 * 1024 * 1024,
+            max_client_pings: 30,
+            client_ping_window_ms: 10_000,
+            handshake_timeout_ms: 10_000,
+            max_handshakes: 512,
+            max_handshakes_per_ip: 16,
+            fd_reserve: 64,
             read_buffer_bytes: 16 * 1024,
             write_buffer_bytes: 16 * 1024,
             ping_interval_ms: 20_000,
@@ -112,6 +145,10 @@ struct Shared {
     stop: watch::Receiver<Option<Instant>>,
     /// Held by every task that may touch a socket; [`run`] waits until all are gone.
     _alive: mpsc::Sender<()>,
+    /// The server's counters (`GET /metrics`).
+    metrics: Arc<Metrics>,
+    /// Admits TCP connections; told when one is upgraded.
+    gate: Arc<accept::Gate>,
 }
 
 /// Serves the relay on `listener` until `shutdown` resolves, then stops accepting,
@@ -135,6 +172,11 @@ pub async fn run(
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
     let relay = config.relay.clone();
+    let metrics = Arc::new(Metrics::default());
+    let limits = actor::Limits {
+        outbound_queue_bytes: config.outbound_queue_bytes.max(1),
+        metrics: metrics.clone(),
+    };
     let hashing = actor::Hashing {
         workers: config.password_hash_workers,
         max_pending: config.password_hash_max_pending,
@@ -147,11 +189,25 @@ pub async fn run(
         .name("relay-core".into())
         .spawn(move || {
             let _alive = alive_core;
-            actor::run(relay, seed, rx, hashing);
+            actor::run(relay, seed, rx, hashing, limits);
         })?;
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     let (stop_tx, stop_rx) = watch::channel(None);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    let nofile = accept::file_limit();
+    let max_open = nofile.map_or(usize::MAX, |n| n.saturating_sub(config.fd_reserve).max(16));
+    let gate = Arc::new(accept::Gate::new(
+        accept::GateLimits {
+            handshake_timeout: Duration::from_millis(config.handshake_timeout_ms.max(1)),
+            max_pending: config.max_handshakes.max(1),
+            max_pending_per_ip: config.max_handshakes_per_ip.max(1),
+            max_open,
+            exempt: config.trusted_proxies.clone(),
+            linger_bytes: config.relay.max_payload.saturating_add(64 * 1024),
+            max_frame: config.relay.max_payload,
+        },
+        metrics.clone(),
+    ));
     let shared = Shared {
         config: Arc::new(config),
         actor: tx.clone(),
@@ -159,12 +215,12 @@ pub async fn run(
         relay_urls: relay_urls(local).into(),
         stop: stop_rx,
         _alive: alive_tx,
+        metrics,
+        gate: gate.clone(),
     };
     let app = Router::new().fallback(http::handle).with_state(shared);
-    // Small frames go out at once (Node's http server sets noDelay too).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    // `tap_io` (a no-op) gives the gated listener axum's `ConnectInfo<SocketAddr>`.
+    let listener = accept::GatedListener::new(listener, gate).tap_io(|_| {});
     let (accepting_tx, accepting_rx) = oneshot::channel::<()>();
     let server = axum::serve(
         listener,
@@ -174,7 +230,7 @@ pub async fn run(
         let _ = accepting_rx.await;
     });
     let mut server = tokio::spawn(std::future::IntoFuture::into_future(server));
-    tracing::info!(%local, "relay listening");
+    tracing::info!(%local, ?nofile, max_open, "relay listening");
 
     let failed = tokio::select! {
         () = shutdown => None,
