@@ -153,6 +153,14 @@ pub enum SyncError {
     },
     /// A code a relay sent that this build does not know; kept verbatim.
     Remote(String),
+    /// A limit's code, with how long until the request may be tried again (the
+    /// relay adds `retryAfterMs` to the error reply).
+    RetryAfter {
+        /// The code (e.g. `too-many-password-attempts`).
+        code: Code,
+        /// Milliseconds until a retry may succeed.
+        after_ms: u64,
+    },
 }
 
 impl SyncError {
@@ -165,6 +173,15 @@ impl SyncError {
                 Cow::Owned(format!("session-media-incomplete:{done}/{total}"))
             }
             SyncError::Remote(s) => Cow::Borrowed(s),
+            SyncError::RetryAfter { code, .. } => Cow::Borrowed(code.as_str()),
+        }
+    }
+
+    /// Milliseconds until a retry may succeed, when the error says.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            SyncError::RetryAfter { after_ms, .. } => Some(*after_ms),
+            _ => None,
         }
     }
 
@@ -177,6 +194,11 @@ impl SyncError {
                 "Only {done} of {total} media files could be downloaded."
             )),
             SyncError::Remote(s) => Cow::Owned(format!("The relay answered {s:?}.")),
+            SyncError::RetryAfter { code, after_ms } => Cow::Owned(format!(
+                "{} Try again in {} s.",
+                code.message(),
+                after_ms.div_ceil(1000)
+            )),
         }
     }
 

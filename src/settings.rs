@@ -168,6 +168,14 @@ relay_settings! {
     /// Client addresses whose resume attempts are counted at once (bounds the memory
     /// of that limiter; past it, stale entries are dropped, then attempts refused).
     resume_tracked_ips_max: usize = 4096, env "RESUME_TRACKED_IPS_MAX", min 16;
+    /// Wrong passwords checked for one room from one client address in any
+    /// `password_lockout_window_ms`, across reconnects (`too-many-password-attempts`
+    /// with `retryAfterMs` past it; the per-socket join limit also applies).
+    password_lockout_max: u32 = 30, env "PASSWORD_LOCKOUT_MAX", min 1;
+    /// The sliding window of the password lockout, ms.
+    password_lockout_window_ms: u64 = 20_000, env "PASSWORD_LOCKOUT_WINDOW_MS", min 1_000;
+    /// (room, address) pairs the password lockout tracks at once (bounds its memory).
+    password_lockout_tracked_max: usize = 4096, env "PASSWORD_LOCKOUT_TRACKED_MAX", min 16;
     /// A media upload lock with no activity this long is stale, ms.
     upload_lock_stale_ms: u64 = 300_000, env "UPLOAD_LOCK_STALE_MS", min 1_000;
     /// Participant display name length, UTF-16 units.

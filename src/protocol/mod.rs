@@ -108,6 +108,10 @@ pub enum RelayFrame<'a> {
         /// The error code on failure.
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<&'a str>,
+        /// When a limit's error may be retried, ms (ours; extra fields are ignored
+        /// by the deployed client).
+        #[serde(rename = "retryAfterMs", skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// `{"type":"event","event"}`.
     Event {
@@ -123,16 +127,23 @@ pub fn response_ok(id: &str, result: &RawValue) -> String {
         ok: true,
         result: Some(result),
         error: None,
+        retry_after_ms: None,
     })
 }
 
 /// An error response with a code.
 pub fn response_err(id: &str, code: &str) -> String {
+    response_err_retry(id, code, None)
+}
+
+/// An error response with a code and, for a limit, when to retry (`retryAfterMs`).
+pub fn response_err_retry(id: &str, code: &str, retry_after_ms: Option<u64>) -> String {
     to_json(&RelayFrame::Response {
         id,
         ok: false,
         result: None,
         error: Some(code),
+        retry_after_ms,
     })
 }
 

@@ -199,6 +199,7 @@ impl RelayCore {
                 }
             };
             if !ok {
+                self.record_wrong_password(conn, &code, now);
                 return Err(Code::InvalidPassword.into());
             }
         }

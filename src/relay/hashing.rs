@@ -146,7 +146,7 @@ impl RelayCore {
     pub(super) fn respond(&mut self, conn: ConnId, id: &str, result: Result<Step, SyncError>) {
         let frame = match result {
             Ok(Step::Reply(json)) => protocol::response_ok(id, &json),
-            Err(e) => protocol::response_err(id, &e.code()),
+            Err(e) => protocol::response_err_retry(id, &e.code(), e.retry_after_ms()),
             #[cfg(not(target_arch = "wasm32"))]
             Ok(Step::Hash(parked, password)) => return self.park(id, *parked, password),
         };

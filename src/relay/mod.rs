@@ -23,6 +23,7 @@
 
 mod handlers;
 mod hashing;
+mod lockout;
 pub mod media_store;
 pub mod password;
 pub mod rate;
@@ -103,6 +104,8 @@ pub struct RelayCore {
     per_ip: HashMap<String, usize>,
     /// Resume attempts per client address (bounded by `resume_tracked_ips_max`).
     resume_ips: HashMap<String, Window>,
+    /// Wrong passwords per room and client address, across sockets.
+    lockout: lockout::Lockout,
     out: VecDeque<RelayOutput>,
     seed: [u8; 32],
     counter: u64,
@@ -122,6 +125,7 @@ impl RelayCore {
             conns: BTreeMap::new(),
             per_ip: HashMap::new(),
             resume_ips: HashMap::new(),
+            lockout: lockout::Lockout::default(),
             out: VecDeque::new(),
             seed,
             counter: 0,
@@ -403,6 +407,7 @@ impl RelayCore {
                 if !c.joins.hit(now, w, m) {
                     return Err(Code::TooManyPasswordAttempts.into());
                 }
+                self.check_lockout(conn, &code, now)?;
                 return self.join_room(conn, code, &payload, now, None);
             }
             _ => code
@@ -486,6 +491,7 @@ impl RelayCore {
         let event = handlers::room_event("room-closed", source, &room.snapshot());
         self.broadcast(code, &event);
         self.rooms.remove(code);
+        self.lockout.forget_room(code);
         for c in self.conns.values_mut() {
             c.bindings.retain(|(b, _)| b != code);
             c.limiters.retain(|(b, _), _| b != code);

@@ -208,6 +208,12 @@ export interface MockRelayOptions {
   hostGraceMs?: number;
   resumeAttemptsPerIpMax?: number;
   resumeTrackedIpsMax?: number;
+  /** Wrong passwords per room and address in any window, across reconnects (30). */
+  passwordLockoutMax?: number;
+  /** The password lockout's sliding window, ms (20000). */
+  passwordLockoutWindowMs?: number;
+  /** (room, address) pairs the lockout tracks at once (4096). */
+  passwordLockoutTrackedMax?: number;
   uploadLockStaleMs?: number;
   maxDisplayName?: number;
   /**
