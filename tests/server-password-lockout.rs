@@ -9,6 +9,20 @@ mod net;
 
 use net::{create_room, Server, CODE};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The body of `GET /metrics`.
+async fn metrics(server: &Server) -> String {
+    let mut s = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    out
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnecting_sockets_are_locked_out_per_room_and_address() {
@@ -50,5 +64,12 @@ async fn reconnecting_sockets_are_locked_out_per_room_and_address() {
         .ok("getRoomSnapshot", json!({"sessionCode": CODE}))
         .await;
     assert_eq!(snap["participantsCount"], 1);
+    // 4 guesses past the edge and the late right password: 5 lockouts counted.
+    let m = metrics(&server).await;
+    assert!(
+        m.lines()
+            .any(|l| l == "posechrono_relay_password_lockouts_total 5"),
+        "{m}"
+    );
     server.stop().await;
 }

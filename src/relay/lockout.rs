@@ -42,10 +42,13 @@ impl RelayCore {
         };
         let limits = self.lockout_limits();
         match self.lockout.retry_after(code, &ip, now, limits) {
-            Some(after_ms) if has_password => Err(SyncError::RetryAfter {
-                code: Code::TooManyPasswordAttempts,
-                after_ms,
-            }),
+            Some(after_ms) if has_password => {
+                self.lockouts += 1;
+                Err(SyncError::RetryAfter {
+                    code: Code::TooManyPasswordAttempts,
+                    after_ms,
+                })
+            }
             _ => Ok(()),
         }
     }

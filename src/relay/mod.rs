@@ -106,6 +106,8 @@ pub struct RelayCore {
     resume_ips: HashMap<String, Window>,
     /// Wrong passwords per room and client address, across sockets.
     lockout: lockout::Lockout,
+    /// Join attempts refused by the password lockout since start.
+    lockouts: u64,
     out: VecDeque<RelayOutput>,
     seed: [u8; 32],
     counter: u64,
@@ -126,6 +128,7 @@ impl RelayCore {
             per_ip: HashMap::new(),
             resume_ips: HashMap::new(),
             lockout: lockout::Lockout::default(),
+            lockouts: 0,
             out: VecDeque::new(),
             seed,
             counter: 0,
@@ -293,6 +296,11 @@ impl RelayCore {
     pub fn room_snapshot(&self, code: &str) -> Option<crate::protocol::RoomSnapshot> {
         let code = SessionCode::normalize(code)?;
         self.rooms.get(&code).map(Room::snapshot)
+    }
+
+    /// Join attempts the password lockout refused since start (a metric).
+    pub fn lockout_refusals(&self) -> u64 {
+        self.lockouts
     }
 
     /// Number of open rooms.

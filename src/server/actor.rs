@@ -246,6 +246,9 @@ pub fn run(
         }
         last = None;
         metrics.rooms.store(core.room_count(), Ordering::Relaxed);
+        metrics
+            .lockouts
+            .store(core.lockout_refusals(), Ordering::Relaxed);
     }
 }
 

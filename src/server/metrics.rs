@@ -2,8 +2,8 @@
 //! exposition format (version 0.0.4): plain atomics written by the connection
 //! tasks, the accept gate and the relay thread, read when scraped.
 //!
-//! Every series is real: there is no password-lockout counter because the relay
-//! core does not report its lockouts to the server yet.
+//! Every series is real: each is counted where the thing happens (the password
+//! lockout's refusals are the relay core's own count, copied after every input).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,6 +21,8 @@ pub(super) struct Metrics {
     pub sockets_open: AtomicUsize,
     /// Rooms open now (set by the relay thread).
     pub rooms: AtomicUsize,
+    /// `joinRoom`s refused by the password lockout (the relay core's count).
+    pub lockouts: AtomicU64,
     /// WebSocket connections accepted since start.
     pub ws_accepted: AtomicU64,
     /// Messages and bytes received from clients.
@@ -95,6 +97,11 @@ impl Metrics {
                 "connections_accepted_total",
                 "WebSocket connections upgraded.",
                 &self.ws_accepted,
+            ),
+            (
+                "password_lockouts_total",
+                "Join attempts refused by the password lockout (room and address).",
+                &self.lockouts,
             ),
             (
                 "messages_in_total",
