@@ -160,8 +160,18 @@ fn check_outputs(r: &mut Relay, conns: &[u64]) {
     }
 }
 
+/// `base` cases, times `RELAY_FUZZ_SCALE` when set: the suite runs the base counts;
+/// a volume run (BENCHMARKS.md, "Fuzzing the relay's entry point") sets the scale.
+fn cases(base: u32) -> u32 {
+    let scale = std::env::var("RELAY_FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .unwrap_or(1);
+    base.saturating_mul(scale.max(1))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(200), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(msgs in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 1..20)) {
@@ -221,7 +231,7 @@ proptest! {
 
 proptest! {
     // Fewer, longer cases: each runs up to 40 frames through the whole core.
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_frames_never_panic(frames in prop::collection::vec((0u64..4, frame(), 0u64..2_000), 1..40)) {
