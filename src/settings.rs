@@ -158,6 +158,16 @@ relay_settings! {
     join_attempts_max: u32 = 5, env "JOIN_ATTEMPTS_MAX", min 1;
     /// Window of the join-attempt limiter, ms.
     join_attempts_window_ms: u64 = 60_000, env "JOIN_ATTEMPTS_WINDOW_MS", min 1_000;
+    /// How long a negotiated member whose connection dropped keeps its place and may
+    /// resume with its token, ms (the host's room stays open meanwhile); 0 closes and
+    /// leaves at once, as deployed.
+    host_grace_ms: u64 = 60_000, env "HOST_GRACE_MS", min 0;
+    /// `resumeSession` attempts per client address in one join-attempt window
+    /// (`too-many-password-attempts` past it).
+    resume_attempts_per_ip_max: u32 = 20, env "RESUME_ATTEMPTS_PER_IP_MAX", min 1;
+    /// Client addresses whose resume attempts are counted at once (bounds the memory
+    /// of that limiter; past it, stale entries are dropped, then attempts refused).
+    resume_tracked_ips_max: usize = 4096, env "RESUME_TRACKED_IPS_MAX", min 16;
     /// A media upload lock with no activity this long is stale, ms.
     upload_lock_stale_ms: u64 = 300_000, env "UPLOAD_LOCK_STALE_MS", min 1_000;
     /// Participant display name length, UTF-16 units.
@@ -269,6 +279,7 @@ mod tests {
         assert_eq!(s.max_session_pack_bytes, 16 * MIB);
         assert_eq!(s.max_session_media_files, 300);
         assert_eq!(s.room_idle_ttl_ms, 7_200_000);
+        assert_eq!(s.host_grace_ms, 60_000);
     }
 
     #[test]

@@ -64,6 +64,11 @@ mod native {
         /// get rate-limited [default: 32; at least 1].
         #[arg(long, env = "POSECHRONO_SYNC_PASSWORD_HASH_MAX_PENDING")]
         password_hash_max_pending: Option<usize>,
+        /// How long a member whose connection dropped (a host's room included) may
+        /// resume, ms [default: 60000]; 0 closes at once, as deployed. Overrides
+        /// POSECHRONO_SYNC_HOST_GRACE_MS.
+        #[arg(long)]
+        host_grace_ms: Option<u64>,
     }
 
     /// `Number(x)` of a JS string, for a port: whitespace trimmed, a finite
@@ -135,7 +140,12 @@ mod native {
         let port = resolve_port(args.port.as_deref(), env);
         let d = ServerConfig::default();
         let config = ServerConfig {
-            relay: RelaySettings::from_lookup(env),
+            relay: RelaySettings {
+                host_grace_ms: args
+                    .host_grace_ms
+                    .unwrap_or(RelaySettings::from_lookup(env).host_grace_ms),
+                ..RelaySettings::from_lookup(env)
+            },
             trusted_proxies: args.trusted_proxy,
             allowed_origins: args.allowed_origin,
             static_dir: args.static_dir,

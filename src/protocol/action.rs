@@ -58,6 +58,9 @@ actions! {
     SendRtcSignal => "sendRtcSignal", true;
     /// Relay a drawing message. Result: `{ok:true}`.
     SendDrawingSync => "sendDrawingSync", true;
+    /// Our extension, negotiated connections only: re-enter a room with a resume
+    /// token. Result: snapshot plus `resumeToken`, `clientId`, `role`.
+    ResumeSession => "resumeSession", false;
 }
 
 impl Action {

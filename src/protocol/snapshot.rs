@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 /// `snapshot` of `room-updated` / `room-closed` events. Field order is the
 /// deployed relay's. Every field has a default so a relay that omits one is read
 /// ([`RoomSnapshot::from_json`]).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RoomSnapshot {
     /// Normalized `XXXX-XXXX` code.
@@ -50,6 +50,34 @@ pub struct RoomSnapshot {
     pub created_at: u64,
     /// Last mutation, relay ms (drives the idle TTL).
     pub updated_at: u64,
+    /// Our extension (always written by our relay, after the deployed fields): false
+    /// while the host is away within its grace. A relay that omits it (the deployed
+    /// one) is read as `true`.
+    pub host_connected: bool,
+}
+
+impl Default for RoomSnapshot {
+    /// Empty, with `hostConnected` true (what a snapshot without the field means).
+    fn default() -> RoomSnapshot {
+        RoomSnapshot {
+            session_code: String::new(),
+            session_name: String::new(),
+            control_mode: String::new(),
+            host_client_id: String::new(),
+            participant_ids: Vec::new(),
+            participant_profiles: OrderedMap::default(),
+            participant_sync_states: OrderedMap::default(),
+            participants_count: 0,
+            session_state: None,
+            session_state_revision: 0,
+            session_state_updated_at: 0,
+            session_pack_meta: None,
+            session_media_meta: None,
+            created_at: 0,
+            updated_at: 0,
+            host_connected: true,
+        }
+    }
 }
 
 /// Metadata of a published session pack.
@@ -251,6 +279,7 @@ mod tests {
             }),
             created_at: 10,
             updated_at: 11,
+            host_connected: false,
         }
     }
 

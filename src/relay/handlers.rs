@@ -138,16 +138,16 @@ impl RelayCore {
             control_mode: control_mode(p.get("controlMode")),
             host_client_id: host.clone(),
             password,
-            members: vec![Member {
-                client_id: host.clone(),
-                name: sanitize_value(
+            members: vec![Member::new(
+                host.clone(),
+                sanitize_value(
                     p.get("hostDisplayName"),
                     self.settings.max_display_name,
                     DEFAULT_HOST_NAME,
                 ),
-                sync_state: "ready",
+                "ready",
                 conn,
-            }],
+            )],
             subscribers: Vec::new(),
             state: None,
             state_revision: 0,
@@ -160,7 +160,7 @@ impl RelayCore {
         self.rooms.insert(code.clone(), room);
         let reply = self.updated(&code, "host-created", now);
         self.bind(conn, &code, &host);
-        reply.map(Step::Reply)
+        reply.map(|r| Step::Reply(self.with_token(conn, &code, &host, r)))
     }
 
     pub(super) fn join_room(
@@ -215,15 +215,11 @@ impl RelayCore {
         }
         let wanted = sanitize_value(p.get("participantName"), max_name, DEFAULT_PARTICIPANT_NAME);
         let name = room.unique_name(&wanted, &id, max_name);
-        room.members.push(Member {
-            client_id: id.clone(),
-            name,
-            sync_state: "connecting",
-            conn,
-        });
+        room.members
+            .push(Member::new(id.clone(), name, "connecting", conn));
         let reply = self.updated(&code, "participant-joined", now);
         self.bind(conn, &code, &id);
-        reply.map(Step::Reply)
+        reply.map(|r| Step::Reply(self.with_token(conn, &code, &id, r)))
     }
 
     /// `conn` leaves `code`: a host (or the last member) closes the room.
@@ -265,7 +261,9 @@ impl RelayCore {
         now: u64,
     ) -> Reply {
         match act {
-            Action::CreateRoom | Action::JoinRoom => Err(Code::RequestFailed.into()),
+            Action::CreateRoom | Action::JoinRoom | Action::ResumeSession => {
+                Err(Code::RequestFailed.into())
+            }
             Action::LeaveRoom => {
                 #[derive(Serialize)]
                 struct Left {

@@ -26,6 +26,7 @@ mod hashing;
 pub mod media_store;
 pub mod password;
 pub mod rate;
+pub mod resume;
 pub mod room;
 
 use crate::error::{Code, SyncError};
@@ -87,6 +88,8 @@ struct Conn {
     bindings: Vec<(SessionCode, String)>,
     rate: Window,
     joins: Window,
+    /// Whether the connection negotiated `resume` (our extension).
+    resume: bool,
     limiters: HashMap<(SessionCode, Limiter), Window>,
 }
 
@@ -98,6 +101,8 @@ pub struct RelayCore {
     rooms: BTreeMap<SessionCode, Room>,
     conns: BTreeMap<ConnId, Conn>,
     per_ip: HashMap<String, usize>,
+    /// Resume attempts per client address (bounded by `resume_tracked_ips_max`).
+    resume_ips: HashMap<String, Window>,
     out: VecDeque<RelayOutput>,
     seed: [u8; 32],
     counter: u64,
@@ -115,6 +120,7 @@ impl RelayCore {
             rooms: BTreeMap::new(),
             conns: BTreeMap::new(),
             per_ip: HashMap::new(),
+            resume_ips: HashMap::new(),
             out: VecDeque::new(),
             seed,
             counter: 0,
@@ -159,20 +165,25 @@ impl RelayCore {
                 bindings: Vec::new(),
                 rate: Window::default(),
                 joins: Window::default(),
+                resume: false,
                 limiters: HashMap::new(),
             },
         );
         true
     }
 
-    /// A connection closed: it leaves every room it joined (a host's room closes).
+    /// A connection closed: it leaves every room it joined (a host's room closes),
+    /// unless it negotiated `resume` and `host_grace_ms` is not 0: then its members
+    /// stay, disconnected, for the grace.
     pub fn handle_disconnect(&mut self, conn: ConnId, now: u64) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
         let codes: Vec<SessionCode> = c.bindings.iter().map(|(code, _)| code.clone()).collect();
         for code in codes {
-            self.leave(conn, &code, now);
+            if !self.drop_into_grace(conn, &code, now) {
+                self.leave(conn, &code, now);
+            }
         }
         for room in self.rooms.values_mut() {
             room.unsubscribe(conn);
@@ -237,9 +248,11 @@ impl RelayCore {
         }
     }
 
-    /// Time passed: closes rooms idle for the TTL (`room-closed` / `ttl-expired`).
+    /// Time passed: ends the graces that are over, closes rooms idle for the TTL
+    /// (`room-closed` / `ttl-expired`).
     pub fn handle_timeout(&mut self, now: u64) {
         self.arm(now);
+        self.end_graces(now);
         if self.next_cleanup.is_some_and(|t| now < t) {
             return;
         }
@@ -265,7 +278,10 @@ impl RelayCore {
     /// When [`RelayCore::handle_timeout`] should next run.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.next_cleanup
+        match (self.next_cleanup, self.next_grace()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The snapshot of a room, for inspection.
@@ -324,6 +340,9 @@ impl RelayCore {
     }
 
     fn on_notify(&mut self, conn: ConnId, action: &str, payload: &Map<String, Value>) {
+        if action == "subscribe" {
+            self.negotiate(conn, payload);
+        }
         let Some(code) = payload
             .get("sessionCode")
             .and_then(Value::as_str)
@@ -367,6 +386,7 @@ impl RelayCore {
             .and_then(Value::as_str)
             .and_then(SessionCode::normalize);
         let client_id = match act {
+            Action::ResumeSession => return self.resume(conn, &payload, now).map(Step::Reply),
             Action::CreateRoom => {
                 let code = code.ok_or(Code::InvalidSessionCode)?;
                 return self.create_room(conn, code, &payload, now, None);

@@ -17,6 +17,11 @@ impl Window {
         self.count = self.count.saturating_add(1);
         self.count <= max
     }
+
+    /// Whether the window has ended by `now` (a hit would start a new one).
+    pub fn is_stale(&self, now: u64, window_ms: u64) -> bool {
+        self.count == 0 || now.saturating_sub(self.start) >= window_ms
+    }
 }
 
 #[cfg(test)]

@@ -17,8 +17,34 @@ pub struct Member {
     pub name: String,
     /// `ready | missing | connecting | downloading`.
     pub sync_state: &'static str,
-    /// The connection that joined.
+    /// The connection bound to this member (the last one, while disconnected).
     pub conn: ConnId,
+    /// SHA-256 of the member's current resume token; `None` when none was issued
+    /// (a deployed client) or it was used up.
+    pub resume_token_hash: Option<[u8; 32]>,
+    /// Whether a connection is bound to this member. A negotiated member whose
+    /// connection dropped stays in the room, disconnected, until its grace ends or it
+    /// resumes; a member restored from a data dir starts disconnected.
+    pub connected: bool,
+    /// When this member's grace ends (relay ms): set when its negotiated connection
+    /// drops, cleared on resume. `None` while connected and for restored members (they
+    /// have no grace timer; the room's idle TTL bounds them).
+    pub grace_until: Option<u64>,
+}
+
+impl Member {
+    /// A connected member bound to `conn`, without a resume token.
+    pub fn new(client_id: String, name: String, sync_state: &'static str, conn: ConnId) -> Member {
+        Member {
+            client_id,
+            name,
+            sync_state,
+            conn,
+            resume_token_hash: None,
+            connected: true,
+            grace_until: None,
+        }
+    }
 }
 
 /// A published pack: its canonical text and metadata.
@@ -87,6 +113,19 @@ impl Room {
         self.host_client_id == client_id
     }
 
+    /// Whether the host is connected (`hostConnected` of the snapshot).
+    pub fn host_connected(&self) -> bool {
+        self.members
+            .iter()
+            .find(|m| m.client_id == self.host_client_id)
+            .is_none_or(|m| m.connected)
+    }
+
+    /// The room's grace deadline: the earliest `grace_until` of its members.
+    pub fn grace_deadline(&self) -> Option<u64> {
+        self.members.iter().filter_map(|m| m.grace_until).min()
+    }
+
     /// The member with this client id.
     pub fn member_mut(&mut self, client_id: &str) -> Option<&mut Member> {
         self.members.iter_mut().find(|m| m.client_id == client_id)
@@ -153,6 +192,7 @@ impl Room {
             session_media_meta: Some(self.media.meta()),
             created_at: self.created_at,
             updated_at: self.updated_at,
+            host_connected: self.host_connected(),
         }
     }
 }
