@@ -261,23 +261,29 @@ impl ClientCore {
 
     /// The connection opened.
     ///
-    /// The hello goes first on every connection: a deployed relay ignores it; ours
-    /// answers with `relay-features` before any reply to what follows.
+    /// The hello goes first on every connection that carries a request: a deployed
+    /// relay ignores it; ours answers with `relay-features` before any reply to what
+    /// follows. A connection left with nothing to do (its request timed out while
+    /// it opened) sends nothing and is released.
     pub fn handle_connected(&mut self, now: u64) {
         self.link = Link::Up;
         self.negotiated = None;
-        self.out.push_back(ClientOutput::Send(
-            crate::protocol::extensions::hello_frame(),
-        ));
-        if self.reconnect.take().is_some() {
+        let resuming = self.reconnect.take().is_some();
+        // A request that timed out while waiting was already answered: never send it.
+        let live: Vec<String> = std::mem::take(&mut self.queued)
+            .into_iter()
+            .filter(|(id, _)| self.pending.contains_key(id))
+            .map(|(_, frame)| frame)
+            .collect();
+        if resuming || !live.is_empty() {
+            let hello = crate::protocol::extensions::hello_frame();
+            self.out.push_back(ClientOutput::Send(hello));
+        }
+        if resuming {
             self.resume(now);
         }
-        // A request that timed out while waiting was already answered: never send it.
-        for (id, frame) in std::mem::take(&mut self.queued) {
-            if self.pending.contains_key(&id) {
-                self.out.push_back(ClientOutput::Send(frame));
-            }
-        }
+        self.out.extend(live.into_iter().map(ClientOutput::Send));
+        self.release_idle_link();
     }
 
     /// The connection could not be opened.
