@@ -210,8 +210,6 @@ export interface MockRelayOptions {
   resumeTrackedIpsMax?: number;
   uploadLockStaleMs?: number;
   maxDisplayName?: number;
-  /** How long a dropped member (host included) keeps its place for a resume; 0 = leave at once. Default 60000. */
-  hostGraceMs?: number;
   /**
    * The relay server's scrypt cost for room passwords, as log2(N); default 14. Accepted
    * for the settings' sake and without effect here: MockRelay hashes room passwords
