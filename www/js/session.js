@@ -154,8 +154,10 @@ export async function resumeSides(sides) {
         saved = null;
       }
       if (!saved || typeof saved.token !== "string") return;
+      // Only on the relay the token came from (the same URL after the reload).
+      const key = app.relayMode === "mock" ? "mock" : `ws:${relayUrl()}`;
+      if (key !== saved.key) return;
       const client = ensureClient(side);
-      if (side.key !== saved.key) return;
       try {
         await client.resumeSession(saved.token);
       } catch (e) {
