@@ -50,6 +50,9 @@ impl Scripted {
             match o {
                 ClientOutput::Send(t) => {
                     let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["type"] == "notify" {
+                        continue; // the hello of every connection (issue 10)
+                    }
                     return Some((v["id"].as_str().unwrap_or_default().to_string(), v));
                 }
                 ClientOutput::Done { op, result } => self.done.push((op, result)),

@@ -4,6 +4,7 @@ use super::replies;
 use super::state::{MediaSummary, PlaybackRequest, Role, Status};
 use super::{ClientCore, FetchedPack, Manifest, OpValue, Purpose, Reply};
 use crate::error::{Code, SyncError};
+use crate::protocol::extensions::{self, resume_request_frame};
 use crate::protocol::RawJson;
 use crate::protocol::{Action, RoomEvent, RoomSnapshot};
 use crate::validate::media::{verify_download, MediaLimits};
@@ -69,6 +70,8 @@ impl ClientCore {
             "room-updated" => {
                 if let Some(snap) = &ev.snapshot {
                     self.apply_snapshot(snap);
+                    let connected = extensions::event_host_connected(raw);
+                    self.set_host_connected(connected);
                 }
             }
             "room-closed" => {
@@ -123,11 +126,40 @@ impl ClientCore {
                     self.apply_snapshot(&snap);
                     self.set_error("");
                 }
+                Err(e) if e.is(Code::NotJoined) && self.can_resume() => {
+                    let token = self.resume_token.clone();
+                    let build = |id: &str| resume_request_frame(id, &token);
+                    self.request_with(build, Purpose::AutoResume, now);
+                }
                 Err(e) if e.is(Code::NotJoined) && self.state.role == Role::Participant => {
                     let p = self.join_payload(&self.state.session_code.clone());
                     self.request(Action::JoinRoom, p, Purpose::Rejoin, now);
                 }
                 Err(e) if e.is(Code::NotJoined) => self.end_session(Code::SessionNotFound.as_str()),
+                Err(e) if e.is(Code::TransportUnavailable) => {}
+                Err(e) => self.end_session(&e.code()),
+            },
+            Purpose::ResumeProbe(op, token) => {
+                let lost = matches!(&outcome, Err(e) if e.is(Code::TransportUnavailable));
+                if self.state.status != Status::Connecting {
+                    self.finish(op, Err(Code::TransferCancelled.into()));
+                } else if lost {
+                    self.end_session(Code::TransportUnavailable.as_str());
+                    self.finish(op, Err(Code::TransportUnavailable.into()));
+                } else if self.negotiated == Some(true) {
+                    let build = |id: &str| resume_request_frame(id, &token);
+                    self.request_with(build, Purpose::ResumeCmd(op), now);
+                } else {
+                    self.end_session(Code::SessionExpired.as_str());
+                    self.finish(op, Err(Code::SessionExpired.into()));
+                }
+            }
+            Purpose::ResumeCmd(op) => {
+                let result = self.resumed(outcome);
+                self.finish(op, result);
+            }
+            Purpose::AutoResume => match self.read_resume(outcome) {
+                Ok(()) => self.set_error(""),
                 Err(e) if e.is(Code::TransportUnavailable) => {}
                 Err(e) => self.end_session(&e.code()),
             },
@@ -150,12 +182,80 @@ impl ClientCore {
         }
     }
 
+    /// Whether a reconnect may resume: the relay negotiated and we hold a token.
+    fn can_resume(&self) -> bool {
+        self.negotiated == Some(true) && !self.resume_token.is_empty()
+    }
+
+    pub(super) fn set_host_connected(&mut self, connected: Option<bool>) {
+        if let Some(c) = connected {
+            if c != self.state.host_connected {
+                self.state.host_connected = c;
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Reads a resume reply into the state: the snapshot, the new token, the
+    /// member's client id and role. A reply without `clientId`/`role` keeps ours.
+    fn read_resume(&mut self, outcome: Outcome) -> Result<(), SyncError> {
+        let raw = outcome?;
+        let snap = replies::snapshot(&raw)?;
+        let ex = extensions::extras(raw.get());
+        let role = match ex.role.as_deref() {
+            Some("host") => Role::Host,
+            Some("participant") => Role::Participant,
+            None => self.state.role,
+            Some(_) => return Err(Code::RequestFailed.into()),
+        };
+        if role == Role::None {
+            return Err(Code::RequestFailed.into());
+        }
+        self.state.role = role;
+        self.state.status = if role == Role::Host {
+            Status::Hosting
+        } else {
+            Status::Joined
+        };
+        if let Some(id) = ex.client_id.filter(|id| !id.is_empty()) {
+            self.state.client_id = id;
+        }
+        if let Some(token) = ex.resume_token {
+            self.resume_token = token;
+        }
+        self.state.session_code = snap.session_code.clone();
+        self.apply_snapshot(&snap);
+        self.set_host_connected(ex.host_connected);
+        Ok(())
+    }
+
+    /// The reply to a `resumeSession` command.
+    fn resumed(&mut self, outcome: Outcome) -> Result<OpValue, SyncError> {
+        if self.state.status != Status::Connecting {
+            return outcome.and(Err(Code::TransferCancelled.into()));
+        }
+        match self.read_resume(outcome) {
+            Ok(()) => {
+                self.state.last_error.clear();
+                Ok(OpValue::None)
+            }
+            Err(e) => {
+                self.end_session(&e.code());
+                Err(e)
+            }
+        }
+    }
+
     fn entered(
         &mut self,
         outcome: Outcome,
         status: Status,
         role: Role,
     ) -> Result<OpValue, SyncError> {
+        let ex = outcome
+            .as_ref()
+            .map(|r| extensions::extras(r.get()))
+            .map_err(|_| ());
         let snap = outcome.and_then(|r| replies::snapshot(&r));
         if self.state.status != Status::Connecting {
             // Left (or failed) while the request was in flight.
@@ -168,6 +268,10 @@ impl ClientCore {
                 self.state.last_error.clear();
                 self.state.session_code = snap.session_code.clone();
                 self.apply_snapshot(&snap);
+                if let Ok(ex) = ex {
+                    self.resume_token = ex.resume_token.unwrap_or_default();
+                    self.set_host_connected(ex.host_connected);
+                }
                 Ok(OpValue::None)
             }
             Err(e) => {

@@ -128,6 +128,27 @@ impl ClientCore {
         self.request(Action::JoinRoom, p, Purpose::Op(op, Reply::Join), now);
     }
 
+    /// Comes back into a session with a resume token (after a page reload): same
+    /// client id, same role. The token's code is only read to route; a malformed
+    /// token, or a relay without the extension, completes `op` with
+    /// `session-expired` (a malformed one without any network call).
+    ///
+    /// Decision: the client learns whether the relay negotiated from a
+    /// `getRoomSnapshot` of the token's code sent after the hello (our relay answers
+    /// the hello first), so a deployed relay never sees `resumeSession`.
+    pub fn resume_session(&mut self, op: OpId, token: &str, now: u64) {
+        use crate::protocol::extensions::token_session_code;
+        let code = token_session_code(token)
+            .and_then(|c| SessionCode::parse(c).ok())
+            .ok_or(Code::SessionExpired);
+        let Some(code) = self.begin(op, code) else {
+            return;
+        };
+        let p = json!({ "sessionCode": code.as_str() });
+        let purpose = Purpose::ResumeProbe(op, token.to_string());
+        self.request(Action::GetRoomSnapshot, p, purpose, now);
+    }
+
     pub(super) fn join_payload(&self, code: &str) -> Value {
         let mut p = json!({ "sessionCode": code, "clientId": self.state.client_id, "participantName": self.display_name });
         if !self.password.is_empty() {

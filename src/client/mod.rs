@@ -110,6 +110,13 @@ enum Purpose {
     Resume,
     /// After a reconnect: rejoin as the same participant.
     Rejoin,
+    /// `resumeSession(token)`: a probe that learns whether the relay negotiated
+    /// (our relay answers the hello before this reply), then the resume itself.
+    ResumeProbe(OpId, String),
+    /// The `resumeSession` request of the command `op`.
+    ResumeCmd(OpId),
+    /// After a reconnect: the `resumeSession` with the token we hold.
+    AutoResume,
 }
 
 /// How to read a successful reply.
@@ -159,6 +166,11 @@ pub struct ClientCore {
     reconnect: Option<Reconnect>,
     rng: u64,
     dirty: bool,
+    /// Whether the relay of the current connection negotiated the extension:
+    /// `None` until it tells (a `relay-features` event or a first response).
+    negotiated: Option<bool>,
+    /// The resume token of the current session, `""` when the relay issued none.
+    resume_token: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -196,6 +208,8 @@ impl ClientCore {
             reconnect: None,
             rng: u64::from_le_bytes(rng_bytes) | 1,
             dirty: false,
+            negotiated: None,
+            resume_token: String::new(),
         }
     }
 
@@ -207,6 +221,18 @@ impl ClientCore {
     /// This client's id.
     pub fn client_id(&self) -> &str {
         &self.state.client_id
+    }
+
+    /// The resume token of the current session, `""` outside a session or when the
+    /// relay issued none (a deployed relay).
+    pub fn resume_token(&self) -> &str {
+        &self.resume_token
+    }
+
+    /// Whether the relay of the current connection negotiated `resume`
+    /// (`None` while it has not told yet).
+    pub fn negotiated(&self) -> Option<bool> {
+        self.negotiated
     }
 
     /// The settings in force.
@@ -234,17 +260,30 @@ impl ClientCore {
     }
 
     /// The connection opened.
+    ///
+    /// The hello goes first on every connection that carries a request: a deployed
+    /// relay ignores it; ours answers with `relay-features` before any reply to what
+    /// follows. A connection left with nothing to do (its request timed out while
+    /// it opened) sends nothing and is released.
     pub fn handle_connected(&mut self, now: u64) {
         self.link = Link::Up;
-        if self.reconnect.take().is_some() {
+        self.negotiated = None;
+        let resuming = self.reconnect.take().is_some();
+        // A request that timed out while waiting was already answered: never send it.
+        let live: Vec<String> = std::mem::take(&mut self.queued)
+            .into_iter()
+            .filter(|(id, _)| self.pending.contains_key(id))
+            .map(|(_, frame)| frame)
+            .collect();
+        if resuming || !live.is_empty() {
+            let hello = crate::protocol::extensions::hello_frame();
+            self.out.push_back(ClientOutput::Send(hello));
+        }
+        if resuming {
             self.resume(now);
         }
-        // A request that timed out while waiting was already answered: never send it.
-        for (id, frame) in std::mem::take(&mut self.queued) {
-            if self.pending.contains_key(&id) {
-                self.out.push_back(ClientOutput::Send(frame));
-            }
-        }
+        self.out.extend(live.into_iter().map(ClientOutput::Send));
+        self.release_idle_link();
     }
 
     /// The connection could not be opened.
@@ -306,13 +345,24 @@ impl ClientCore {
         use crate::protocol::ServerFrame;
         match ServerFrame::parse(text) {
             Some(ServerFrame::Response { id, outcome }) => {
+                // A reply before `relay-features`: a deployed relay.
+                self.negotiated.get_or_insert(false);
                 let Some(p) = self.pending.remove(&id) else {
                     return;
                 };
                 let outcome = outcome.map_err(|code| SyncError::from_code(&code));
                 self.on_reply(p.purpose, outcome, now);
             }
-            Some(ServerFrame::Event(raw)) => self.on_event(raw.get(), now),
+            Some(ServerFrame::Event(raw)) => {
+                use crate::protocol::extensions::{relay_features, FEATURE_RESUME};
+                if let Some(features) = relay_features(raw.get()) {
+                    if self.negotiated.is_none() {
+                        self.negotiated = Some(features.iter().any(|f| f == FEATURE_RESUME));
+                    }
+                } else {
+                    self.on_event(raw.get(), now);
+                }
+            }
             None => {}
         }
         self.release_idle_link();
@@ -331,9 +381,14 @@ impl ClientCore {
 
     /// Sends a request (or queues it until the connection opens, asking for one).
     fn request(&mut self, action: Action, payload: Value, purpose: Purpose, now: u64) {
+        self.request_with(|id| request_frame(id, action, &payload), purpose, now);
+    }
+
+    /// Sends the request `build` makes from its id (see [`ClientCore::request`]).
+    fn request_with(&mut self, build: impl FnOnce(&str) -> String, purpose: Purpose, now: u64) {
         let id = self.next_id.to_string();
         self.next_id += 1;
-        let frame = request_frame(&id, action, &payload);
+        let frame = build(&id);
         let deadline = now + self.settings.request_timeout_ms;
         self.pending
             .insert(id.clone(), Pending { purpose, deadline });
@@ -406,6 +461,7 @@ impl ClientCore {
             ..Default::default()
         };
         self.password.clear();
+        self.resume_token.clear();
         self.gate = gate::Gate::default();
         self.reconnect = None;
         self.cancel_download(Code::TransferCancelled.into());

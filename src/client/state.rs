@@ -114,7 +114,7 @@ pub struct PlaybackRequest {
 }
 
 /// Everything the host app renders.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientState {
     /// Session status.
@@ -155,4 +155,34 @@ pub struct ClientState {
     pub media_download: MediaDownload,
     /// The start gate.
     pub start_gate: StartGate,
+    /// `false` while the relay reports the host away (its grace); `true` otherwise,
+    /// and outside a session.
+    pub host_connected: bool,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        ClientState {
+            status: Status::default(),
+            role: Role::default(),
+            client_id: String::new(),
+            session_code: String::new(),
+            session_name: String::new(),
+            control_mode: String::new(),
+            host_client_id: String::new(),
+            participants_count: 0,
+            participant_ids: Vec::new(),
+            participant_profiles: OrderedMap::default(),
+            participant_sync_states: OrderedMap::default(),
+            shared_session_state: None,
+            shared_session_state_revision: 0,
+            shared_playback_request: None,
+            session_pack_meta: None,
+            session_media_meta: None,
+            last_error: String::new(),
+            media_download: MediaDownload::default(),
+            start_gate: StartGate::default(),
+            host_connected: true,
+        }
+    }
 }

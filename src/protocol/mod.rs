@@ -12,6 +12,7 @@
 
 mod action;
 mod client_frame;
+pub mod extensions;
 mod server_frame;
 mod snapshot;
 

@@ -148,6 +148,27 @@ impl SyncClient {
         })
     }
 
+    /// The resume token of the current session (keep it, e.g. in `sessionStorage`,
+    /// to come back after a reload); `""` outside a session or when the relay
+    /// issued none.
+    #[wasm_bindgen(js_name = getResumeToken)]
+    pub fn get_resume_token(&self) -> String {
+        self.shared.resume_token()
+    }
+
+    /// Comes back into a session with a token from `getResumeToken` (on a new
+    /// client, e.g. after a reload): same client id, same role; resolves with the
+    /// state. Rejects with `session-expired` for an unknown, used-up or expired
+    /// token, a malformed one or anything but a string (no network call), or a
+    /// relay without the extension.
+    #[wasm_bindgen(js_name = resumeSession)]
+    pub fn resume_session(&self, token: JsValue) -> Promise {
+        let token = token.as_string().unwrap_or_default();
+        self.run(Ok(token), |core, op, token, now| {
+            core.resume_session(op, &token, now)
+        })
+    }
+
     /// Leaves the session (the state is `idle` at once); resolves with the state.
     #[wasm_bindgen(js_name = leaveSession)]
     pub fn leave_session(&self) -> Promise {

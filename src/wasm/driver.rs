@@ -171,6 +171,11 @@ impl Shared {
         self.inner.borrow().core.client_id().to_string()
     }
 
+    /// The resume token of the current session, `""` when none.
+    pub(crate) fn resume_token(&self) -> String {
+        self.inner.borrow().core.resume_token().to_string()
+    }
+
     /// Adds a subscriber, calls it at once, and returns its unsubscribe function.
     pub(crate) fn subscribe(&self, callback: Function) -> Function {
         let (unsubscribe, id) = {

@@ -342,7 +342,9 @@ describe("connecting", { timeout: 30000 }, () => {
   });
 
   it("free() closes the socket: a relay capped at 2 sockets per address serves 6 clients in a row", async () => {
-    const relay = await startRelay({ env: { POSECHRONO_SYNC_MAX_CONNECTIONS_PER_IP: "2" } });
+    // Grace off: a freed host's room closes at once (with the grace, free() is a drop
+    // and the room waits for the host: tests/js/resume.test.mjs).
+    const relay = await startRelay({ env: { POSECHRONO_SYNC_MAX_CONNECTIONS_PER_IP: "2", POSECHRONO_SYNC_HOST_GRACE_MS: "0" } });
     try {
       const codes = await host.run(async (url) => {
         const out = [];
@@ -414,7 +416,9 @@ describe("when the relay goes away", { timeout: 60000 }, () => {
     }
   });
 
-  it("restarted on the same port: the rooms are gone, so host and participant end idle with session-not-found", async () => {
+  // Issue 10: our relay negotiated resume, so both try their tokens, which died with
+  // the rooms: session-expired (session-not-found is the deployed relay's path).
+  it("restarted on the same port: the rooms are gone, so host and participant end idle with session-expired", async () => {
     const relay = await startRelay();
     let again;
     try {
@@ -426,7 +430,7 @@ describe("when the relay goes away", { timeout: 60000 }, () => {
       again = await startRelay({ port: relay.port });
       for (const [p, name, id] of [[host, "host", "host-r"], [ana, "ana", "ana-r"]]) {
         const s = await p.run((name) => t.until(clients[name], (st) => st.status === "idle", 10000), name);
-        assert.equal(s.lastError, "session-not-found", id);
+        assert.equal(s.lastError, "session-expired", id);
         assert.equal(s.clientId, id);
         assert.equal(s.role, "none");
       }
@@ -436,13 +440,15 @@ describe("when the relay goes away", { timeout: 60000 }, () => {
     }
   });
 
-  it("restarted and re-hosted before the participant's first retry: it rejoins with the same id, password and name", async () => {
+  // Issue 10: the participant holds a token of the dead relay; its resume is
+  // session-expired and it does not rejoin with the password (the spec: the rejoin
+  // is the deployed relay's path, pinned on scripted frames in tests/client-resume.rs).
+  it("restarted and re-hosted before the participant's first retry: its resume is session-expired", async () => {
     const relay = await startRelay();
     let again;
     try {
       const code = await twoInSession(relay.wsUrl, { hostId: "host-h", anaId: "ana-h", password: "pw" });
       await relay.kill();
-      const killedAt = Date.now();
       await ana.run(() => t.until(clients.ana, (s) => s.lastError === "websocket-reconnecting"));
       again = await startRelay({ port: relay.port });
       const rehosted = await host.run(
@@ -453,27 +459,18 @@ describe("when the relay goes away", { timeout: 60000 }, () => {
         { url: again.wsUrl, code },
       );
       assert.equal(rehosted.sessionCode, code);
-      const elapsed = Date.now() - killedAt;
-      assert.ok(elapsed < 1000, `re-hosted ${elapsed} ms after the drop: the first retry comes after 1000 ms`);
-
-      const s = await ana.run(() =>
-        t.until(clients.ana, (st) => st.lastError === "" && st.sessionName === "Again", 8000, "rejoined"));
-      assert.equal(s.status, "joined");
+      const s = await ana.run(() => t.until(clients.ana, (st) => st.status === "idle", 8000));
+      assert.equal(s.lastError, "session-expired");
       assert.equal(s.clientId, "ana-h");
-      assert.equal(s.sessionCode, code);
-      const h = await host.run(() => t.until(clients.host2, (st) => st.participantsCount === 2));
-      assert.deepEqual(h.participantIds, ["host-h", "ana-h"]);
-      assert.equal(h.participantProfiles["ana-h"], "Ana");
-      // The old host client's room died with its socket.
-      const old = await host.run(() => t.until(clients.host, (st) => st.status === "idle", 8000));
-      assert.equal(old.lastError, "session-not-found");
+      const h = await host.run(() => clients.host2.getState());
+      assert.deepEqual(h.participantIds, ["host-h"], "no member from an expired token");
     } finally {
       await relay.kill();
       await again?.stop();
     }
   });
 
-  it("a participant dropped by the relay (message over maxPayload) reconnects and rejoins by itself", async () => {
+  it("a participant dropped by the relay (message over maxPayload) reconnects and resumes by itself", async () => {
     const relay = await startRelay({ env: { POSECHRONO_SYNC_MAX_PAYLOAD: "65536" } });
     try {
       await twoInSession(relay.wsUrl, { hostId: "host-p", anaId: "ana-p", password: "pw" });
@@ -501,10 +498,10 @@ describe("when the relay goes away", { timeout: 60000 }, () => {
       assert.equal(r.s.status, "joined");
       assert.equal(r.s.clientId, "ana-p");
       const h = await host.run(async () => ({
-        s: await t.until(clients.host, (st) => st.participantsCount === 2 && window.counts.length >= 3),
+        s: await t.until(clients.host, (st) => st.participantsCount === 2),
         counts: window.counts,
       }));
-      assert.deepEqual(h.counts, [2, 1, 2], "left with the socket, back by the rejoin");
+      assert.deepEqual(h.counts, [2], "kept for the grace, back by the resume: never left");
       assert.deepEqual(h.s.participantIds, ["host-p", "ana-p"]);
       assert.equal(h.s.participantProfiles["ana-p"], "Ana");
     } finally {

@@ -24,7 +24,7 @@ import { renderSelection, wireMedia } from "./media.js";
 import { publish } from "./publish.js";
 import { joinSession, leaveSession, renderGuest, renderGuestPlayer, sharedPlayback } from "./participant.js";
 import { confirmLocal, runDownload } from "./download.js";
-import { app, defaultRelayUrl, hostSide } from "./session.js";
+import { app, defaultRelayUrl, guestSide, hostSide, resumeSides } from "./session.js";
 import { hostTick, onKeyDown, publishHostState, readDuration, renderHostPlayer, setPlaying, step } from "./timer.js";
 import { applyInviteParam, applyRelayMode, choose, renderView, switchRelay } from "./view.js";
 
@@ -113,6 +113,7 @@ async function main() {
   }
   renderHost();
   renderGuest();
+  if (app.mod) await resumeSides([hostSide, guestSide]);
 }
 
 main();

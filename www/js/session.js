@@ -1,7 +1,7 @@
 // The page's two sides (host and participant), their `SyncClient`s and the relay they
 // use: a WebSocket relay (default: the page's own origin) or one in-memory `MockRelay`
 // shared by both sides of this tab.
-import { $, setText } from "./dom.js";
+import { $, setAttr, setText } from "./dom.js";
 import { showError } from "./errors.js";
 
 /** Shared page state: the wasm module's exports once loaded, and the relay choice. */
@@ -102,8 +102,77 @@ function mockRelayOptions() {
   return params.get("media") === "off" ? { disableMediaTransfer: true } : {};
 }
 
+/** Where a side keeps its resume token across a reload (this tab only). */
+function tokenKey(side) {
+  return `online-sync:resume:${side.name}`;
+}
+
+/**
+ * Keeps the side's resume token in `sessionStorage` while it is in a session (a
+ * reload then comes back by itself, see `resumeSides`), and drops it once idle.
+ * The in-memory relay dies with the page, so only WebSocket sessions are kept.
+ */
+function keepToken(side, state) {
+  try {
+    const token = side.client && state.status !== "idle" && side.key.startsWith("ws:") ? side.client.getResumeToken() : "";
+    if (token) sessionStorage.setItem(tokenKey(side), JSON.stringify({ key: side.key, token }));
+    else if (state.status === "idle") sessionStorage.removeItem(tokenKey(side));
+  } catch {
+    /* storage unavailable (private mode): no resume after a reload */
+  }
+}
+
+/** "Reconnecting" while the client resumes by itself; "host away" while the relay reports it. */
+function renderLink(side, state) {
+  const el = $(`${side.name}-link`);
+  if (!el) return;
+  let link = "";
+  let text = "";
+  if (state.status !== "idle" && state.lastError === "websocket-reconnecting") {
+    link = "reconnecting";
+    text = "Connection lost: reconnecting…";
+  } else if (state.status === "joined" && !state.hostConnected) {
+    link = "host-away";
+    text = "The host is away: waiting for them to come back.";
+  }
+  setAttr(el, "data-link", link);
+  setText(el, text);
+  el.hidden = !link;
+}
+
+/**
+ * After a reload: each side with a token kept for the current relay resumes its
+ * session on a new client, without the person doing anything.
+ */
+export async function resumeSides(sides) {
+  await Promise.all(
+    sides.map(async (side) => {
+      let saved = null;
+      try {
+        saved = JSON.parse(sessionStorage.getItem(tokenKey(side)) || "null");
+      } catch {
+        saved = null;
+      }
+      if (!saved || typeof saved.token !== "string") return;
+      // Only on the relay the token came from (the same URL after the reload).
+      const key = app.relayMode === "mock" ? "mock" : `ws:${relayUrl()}`;
+      if (key !== saved.key) return;
+      const client = ensureClient(side);
+      try {
+        await client.resumeSession(saved.token);
+      } catch (e) {
+        sessionStorage.removeItem(tokenKey(side));
+        showError(side.name, (e && e.code) || "request-failed");
+      }
+      side.render();
+    })
+  );
+}
+
 function onState(side, state) {
   side.state = state;
+  keepToken(side, state);
+  renderLink(side, state);
   if (state.lastError && state.lastError !== side.prevLastError && !QUIET_STATE_CODES.has(state.lastError)) {
     showError(side.name, state.lastError);
   }

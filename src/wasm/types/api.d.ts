@@ -259,6 +259,14 @@ export class SyncClient {
   getClientId(): string;
   hostSession(options?: HostOptions): Promise<SyncState>;
   joinSession(options: JoinOptions): Promise<SyncState>;
+  /** The current session's resume token (`""` outside a session or when the relay issued none); keep it, e.g. in `sessionStorage`. */
+  getResumeToken(): string;
+  /**
+   * On a new client (e.g. after a reload): back into the session of `token`, same client id and
+   * role. Rejects with `session-expired` for an unknown, used-up, expired or malformed token (no
+   * network call for a malformed one) or a relay without the extension.
+   */
+  resumeSession(token: string): Promise<SyncState>;
   /** The state is `idle` at once; resolves when the relay has been told. */
   leaveSession(): Promise<SyncState>;
   updateSessionMeta(patch: SessionMetaPatch): Promise<SyncState>;

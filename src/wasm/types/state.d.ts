@@ -216,5 +216,7 @@ export interface SyncState {
   lastError: SyncErrorCode | "";
   mediaDownload: MediaDownloadProgress;
   startGate: StartGate;
+  /** `false` while the relay reports the host away (within its grace); `true` otherwise and outside a session. */
+  hostConnected: boolean;
 }
 
