@@ -190,6 +190,18 @@ async fn a_corrupt_record_is_logged_and_skipped() {
         bad.members[0].resume_token_hash = "not hex".to_string();
         store.put_room(&bad).unwrap();
     }
+    {
+        // A row whose bytes are not a record at all.
+        let rooms: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("rooms");
+        let db = redb::Database::open(dir.path().join("rooms.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(rooms).unwrap();
+            t.insert(b"QQQQ-RRRR".as_slice(), b"{not a record".as_slice())
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
     let (mut child, addr, logs) = relay(&["--data-dir", &dir_arg(dir.path())]);
     let mut c = negotiated(addr).await;
     let snap = c
@@ -211,6 +223,7 @@ async fn a_corrupt_record_is_logged_and_skipped() {
     let logs = logs.join().unwrap();
     assert!(logs.contains("stored room skipped"), "{logs}");
     assert!(logs.contains("WXYZ-2345"), "{logs}");
+    assert!(logs.contains("QQQQ-RRRR"), "{logs}");
 }
 
 #[tokio::test]
