@@ -103,3 +103,52 @@ fn tokens_are_issued_on_create_and_join_of_negotiated_connections_only_in_the_re
         );
     }
 }
+
+#[test]
+fn a_hello_with_a_code_still_subscribes_as_usual() {
+    let mut r = Relay::default();
+    negotiate(&mut r, 1);
+    let created = r.ok(
+        1,
+        "createRoom",
+        json!({"sessionCode": CODE, "hostClientId": "host-1"}),
+    );
+    r.ok(1, "leaveRoom", json!({"sessionCode": CODE}));
+    r.connect(9);
+    r.ok(
+        9,
+        "createRoom",
+        json!({"sessionCode": CODE, "hostClientId": "h"}),
+    );
+    // A negotiated joiner sending the hello with the code gets the features, then events.
+    negotiate(&mut r, 2);
+    r.ok(2, "joinRoom", json!({"sessionCode": CODE, "clientId": "g"}));
+    r.send(
+        2,
+        &format!(
+            r#"{{"type":"notify","action":"unsubscribe","payload":{{"sessionCode":"{CODE}"}}}}"#
+        ),
+    );
+    r.ok(
+        9,
+        "updateRoom",
+        json!({"sessionCode": CODE, "patch": {"sessionName": "m"}}),
+    );
+    assert!(r.events(2).is_empty(), "unsubscribed");
+    let frames = r.send(
+        2,
+        &format!(r#"{{"type":"notify","action":"subscribe","payload":{{"sessionCode":"{CODE}","features":["resume"]}}}}"#),
+    );
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].event().unwrap()["type"], "relay-features");
+    r.ok(
+        9,
+        "updateRoom",
+        json!({"sessionCode": CODE, "patch": {"sessionName": "n"}}),
+    );
+    assert_eq!(
+        kinds(&r.events(2)),
+        vec![ev("room-updated", "room-updated")]
+    );
+    assert!(created.get("resumeToken").is_some());
+}

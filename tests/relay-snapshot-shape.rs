@@ -52,6 +52,7 @@ fn fresh_room_snapshot() {
             "sessionMediaMeta",
             "createdAt",
             "updatedAt",
+            "hostConnected",
         ]
     );
     let profiles = ordered(snap.get("participantProfiles").unwrap().get());
@@ -85,7 +86,7 @@ fn fresh_room_snapshot() {
             "sessionPackMeta": null,
             "sessionMediaMeta": {"filesCount": 0, "totalBytes": 0, "updatedAt": 0, "uploadedBy": null,
                 "uploadInProgress": false, "uploadTotal": 0, "uploadStartedAt": 0, "uploadStartedBy": null},
-            "createdAt": T0, "updatedAt": T0 + 20,
+            "createdAt": T0, "updatedAt": T0 + 20, "hostConnected": true,
         })
     );
     // The relay's own view agrees.

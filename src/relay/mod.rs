@@ -116,7 +116,8 @@ pub struct RelayCore {
 }
 
 impl RelayCore {
-    /// A relay with these settings; `seed` (32 random bytes) feeds password salts.
+    /// A relay with these settings; `seed` (32 random bytes from the OS) feeds password
+    /// salts and resume tokens (a SHA-256 hash DRBG over seed, counter and domain tag).
     pub fn new(settings: RelaySettings, seed: [u8; 32]) -> RelayCore {
         RelayCore {
             settings: settings.clamped(),

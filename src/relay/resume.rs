@@ -8,6 +8,8 @@
 //!   leaves at once, as deployed. Tokens are still issued to negotiated connections.
 //! - A resume whose member's grace has ended but whose timer has not yet run is refused
 //!   (`session-expired`); the timer removes the member when it runs.
+//! - The hello is a notify: over the message rate limit it is dropped like any notify,
+//!   so no `relay-features` comes and the client falls back to today's behaviour.
 //! - The per-address resume limiter shares the join-attempt window
 //!   (`join_attempts_window_ms`), with its own maximum.
 
@@ -314,5 +316,32 @@ impl RelayCore {
     /// The earliest grace deadline of every room.
     pub(super) fn next_grace(&self) -> Option<u64> {
         self.rooms.values().filter_map(|r| r.grace_deadline()).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_tokens_name_a_code() {
+        let secret = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        let good = format!("rt1.ABCD-EFGH.{secret}");
+        assert_eq!(
+            token_code(&good).map(|c| c.to_string()),
+            Some("ABCD-EFGH".into())
+        );
+        for bad in [
+            String::new(),
+            format!("rt1.abcd-efgh.{secret}"),
+            format!("rt1.ABCD-EFGH.{}", &secret[1..]),
+            format!("rt1.ABCD-EFGH.{secret}="),
+            format!("rt1.ABCD-EFGH.{}+", &secret[1..]),
+            format!("rt0.ABCD-EFGH.{secret}"),
+            format!("rt1.ABCDEFGH.{secret}"),
+        ] {
+            assert_eq!(token_code(&bad), None, "{bad}");
+        }
+        assert_ne!(token_hash(&good), token_hash(&format!("{good}x")));
     }
 }

@@ -204,6 +204,10 @@ export interface MockRelayOptions {
   disableMediaTransfer?: boolean;
   joinAttemptsMax?: number;
   joinAttemptsWindowMs?: number;
+  /** How long a dropped member keeps its place and may resume, ms; default 60000, 0 = none. */
+  hostGraceMs?: number;
+  resumeAttemptsPerIpMax?: number;
+  resumeTrackedIpsMax?: number;
   uploadLockStaleMs?: number;
   maxDisplayName?: number;
   /**
