@@ -14,4 +14,6 @@ port=${POSECHRONO_SYNC_RELAY_PORT:-${PORT:-8787}}
 echo
 echo "Demo page: http://127.0.0.1:${port}/  (open it in two tabs; ?relay=mock for a single-tab demo)"
 echo "Stop with Ctrl-C."
-exec target/release/online-sync-relay --port "$port" --static-dir www "$@"
+# Rooms survive a restart of the demo relay (delete target/demo-data to start afresh).
+mkdir -p target/demo-data
+exec target/release/online-sync-relay --port "$port" --static-dir www --data-dir target/demo-data "$@"

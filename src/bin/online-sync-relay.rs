@@ -38,6 +38,10 @@ mod native {
         /// Serve the files of this directory (the demo page) on plain GET requests.
         #[arg(long, env = "POSECHRONO_SYNC_STATIC_DIR")]
         static_dir: Option<PathBuf>,
+        /// Keep rooms here (restored after a restart, written within ~100 ms);
+        /// without it the relay keeps rooms in memory only.
+        #[arg(long, env = "POSECHRONO_SYNC_DATA_DIR")]
+        data_dir: Option<PathBuf>,
         /// Frames queued per connection before a non-reading client is closed (1008).
         #[arg(long, env = "POSECHRONO_SYNC_OUTBOUND_QUEUE")]
         outbound_queue: Option<usize>,
@@ -221,6 +225,7 @@ mod native {
                 .password_hash_max_pending
                 .unwrap_or(d.password_hash_max_pending)
                 .max(1),
+            data_dir: args.data_dir,
         };
         let shutdown = shutdown_signal();
         let host = host.trim_start_matches('[').trim_end_matches(']');

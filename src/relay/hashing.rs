@@ -200,6 +200,7 @@ impl RelayCore {
             Waiting::Join => self.join_room(conn, code, &payload, now, derived),
         };
         self.respond(conn, &id, result);
+        self.mark_conn_dirty(conn);
     }
 
     /// The hash a request needs, inline (`Ok(None)`: derive it now) or parked

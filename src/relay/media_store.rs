@@ -130,6 +130,30 @@ impl MediaStore {
         stale
     }
 
+    /// Sets the manifest's `updatedAt` / `uploadedBy` and the upload lock as a data dir
+    /// recorded them (after the files were put back); the lock's activity restarts at
+    /// its start time.
+    pub(crate) fn restore_meta(
+        &mut self,
+        updated_at: u64,
+        uploaded_by: Option<String>,
+        lock: Option<(u64, u64, String)>,
+    ) {
+        self.updated_at = updated_at;
+        self.uploaded_by = uploaded_by;
+        self.lock = lock.map(|(total, started_at, started_by)| UploadLock {
+            total,
+            started_at,
+            started_by,
+            last_activity: started_at,
+        });
+    }
+
+    /// The files with their upload times, in manifest order.
+    pub(crate) fn files(&self) -> impl Iterator<Item = (&MediaFile, u64)> {
+        self.files.iter().map(|s| (&s.file, s.updated_at))
+    }
+
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()

@@ -26,6 +26,7 @@ mod hashing;
 mod lockout;
 pub mod media_store;
 pub mod password;
+pub mod persist;
 pub mod rate;
 pub mod resume;
 pub mod room;
@@ -42,7 +43,7 @@ use room::Room;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Identifies one client connection; chosen by the IO layer.
@@ -112,6 +113,8 @@ pub struct RelayCore {
     seed: [u8; 32],
     counter: u64,
     next_cleanup: Option<u64>,
+    /// Rooms changed since the last [`RelayCore::poll_persist`].
+    dirty: BTreeSet<SessionCode>,
     /// Requests waiting for a password hash, once hashing is deferred.
     #[cfg(not(target_arch = "wasm32"))]
     deferred: Option<hashing::Deferred>,
@@ -133,6 +136,7 @@ impl RelayCore {
             seed,
             counter: 0,
             next_cleanup: None,
+            dirty: BTreeSet::new(),
             #[cfg(not(target_arch = "wasm32"))]
             deferred: None,
         }
@@ -188,6 +192,7 @@ impl RelayCore {
             return;
         };
         let codes: Vec<SessionCode> = c.bindings.iter().map(|(code, _)| code.clone()).collect();
+        self.mark_conn_dirty(conn);
         for code in codes {
             if !self.drop_into_grace(conn, &code, now) {
                 self.leave(conn, &code, now);
@@ -218,6 +223,12 @@ impl RelayCore {
             return;
         };
         let allowed = self.count_message(conn, now);
+        self.mark_conn_dirty(conn);
+        self.handle_frame(conn, frame, allowed, now);
+        self.mark_conn_dirty(conn);
+    }
+
+    fn handle_frame(&mut self, conn: ConnId, frame: ClientFrame, allowed: bool, now: u64) {
         match frame {
             ClientFrame::Other { id } => {
                 // Over the limit, any message that carries an id gets `rate-limited`.
@@ -260,6 +271,7 @@ impl RelayCore {
     /// (`room-closed` / `ttl-expired`).
     pub fn handle_timeout(&mut self, now: u64) {
         self.arm(now);
+        self.mark_grace_dirty(now);
         self.end_graces(now);
         if self.next_cleanup.is_some_and(|t| now < t) {
             return;
@@ -500,6 +512,7 @@ impl RelayCore {
         self.broadcast(code, &event);
         self.rooms.remove(code);
         self.lockout.forget_room(code);
+        self.mark_dirty(code);
         for c in self.conns.values_mut() {
             c.bindings.retain(|(b, _)| b != code);
             c.limiters.retain(|(b, _), _| b != code);

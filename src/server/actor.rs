@@ -151,15 +151,24 @@ impl Hashing {
 }
 
 /// Runs the relay core until [`Input::Shutdown`] or every sender is gone.
+/// With a data dir (`store`), its rooms are restored first and every change is
+/// written behind ([`super::persist`]).
 pub fn run(
     settings: RelaySettings,
     seed: [u8; 32],
     rx: Receiver<Input>,
     hashing: Hashing,
     limits: Limits,
+    store: Option<Arc<dyn crate::store::RoomStore>>,
 ) {
     let metrics = limits.metrics.clone();
     let mut core = RelayCore::new(settings, seed);
+    let writer = store.and_then(|store| {
+        super::persist::restore(store.as_ref(), &mut core, now_ms());
+        super::persist::Writer::start(store)
+            .inspect_err(|e| tracing::error!(error = %e, "persist thread did not start"))
+            .ok()
+    });
     if hashing.workers > 0 {
         core.defer_password_hashing(hashing.max_pending);
     }
@@ -249,6 +258,12 @@ pub fn run(
         metrics
             .lockouts
             .store(core.lockout_refusals(), Ordering::Relaxed);
+        if let Some(w) = &writer {
+            let ops = core.poll_persist();
+            if !ops.is_empty() {
+                w.send(ops);
+            }
+        }
     }
 }
 

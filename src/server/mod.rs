@@ -29,6 +29,7 @@ mod actor;
 mod conn;
 mod http;
 mod metrics;
+pub mod persist;
 mod refragment;
 
 pub use actor::now_ms;
@@ -105,6 +106,9 @@ pub struct ServerConfig {
     /// Create/join requests that may wait for a password hash at once; past it they
     /// get `rate-limited` (at least 1).
     pub password_hash_max_pending: usize,
+    /// Keep rooms in this directory (`rooms.redb` and `media/`): restored at start,
+    /// changes written within ~100 ms. `None`: memory only, nothing written.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -129,6 +133,7 @@ impl Default for ServerConfig {
             shutdown_grace_ms: 3_000,
             password_hash_workers: 2,
             password_hash_max_pending: 32,
+            data_dir: None,
         }
     }
 }
@@ -177,6 +182,12 @@ pub async fn run(
         outbound_queue_bytes: config.outbound_queue_bytes.max(1),
         metrics: metrics.clone(),
     };
+    let store: Option<Arc<dyn crate::store::RoomStore>> = match &config.data_dir {
+        Some(dir) => Some(Arc::new(
+            crate::store::RedbStore::open(dir).map_err(|e| std::io::Error::other(e.to_string()))?,
+        )),
+        None => None,
+    };
     let hashing = actor::Hashing {
         workers: config.password_hash_workers,
         max_pending: config.password_hash_max_pending,
@@ -189,7 +200,7 @@ pub async fn run(
         .name("relay-core".into())
         .spawn(move || {
             let _alive = alive_core;
-            actor::run(relay, seed, rx, hashing, limits);
+            actor::run(relay, seed, rx, hashing, limits, store);
         })?;
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     let (stop_tx, stop_rx) = watch::channel(None);
