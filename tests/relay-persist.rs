@@ -18,6 +18,7 @@ use std::collections::HashMap;
 /// returns the relay, the guest's token, the records drained and the media bytes.
 fn busy_room() -> (Relay, String, Vec<RoomRecord>, HashMap<String, Vec<u8>>) {
     let mut r = Relay::new(settings());
+    r.core.enable_persistence();
     negotiate(&mut r, 1);
     r.ok(
         1,
@@ -89,6 +90,8 @@ fn every_room_field_survives_a_round_trip() {
         .all(|m| m.resume_token_hash.len() == 64));
 
     let mut new = Relay::new(settings());
+
+    new.core.enable_persistence();
     new.now = old.now + 5_000;
     let skipped = new
         .core
@@ -132,6 +135,7 @@ fn restored_room_keeps_password_pack_media_and_tokens() {
         json!({"sessionCode": CODE, "identity": "k:b"}),
     );
     let mut new = Relay::new(settings());
+    new.core.enable_persistence();
     new.now = old.now + 1_000;
     assert!(new
         .core
@@ -181,6 +185,7 @@ fn restored_room_keeps_password_pack_media_and_tokens() {
 fn restored_members_have_no_grace_and_the_ttl_bounds_the_room() {
     let (old, _, records, media) = busy_room();
     let mut new = Relay::new(settings());
+    new.core.enable_persistence();
     new.now = old.now;
     new.core
         .restore(records, |sha| media.get(sha).cloned(), new.now);
@@ -205,6 +210,10 @@ fn restored_members_have_no_grace_and_the_ttl_bounds_the_room() {
 #[test]
 fn a_closed_room_is_deleted() {
     let mut r = Relay::room();
+    // Nothing is tracked until persistence is on (no data dir, MockRelay).
+    assert!(r.core.poll_persist().is_empty(), "not tracked while off");
+    r.core.enable_persistence();
+    r.ok(1, "getRoomSnapshot", json!({"sessionCode": CODE}));
     assert_eq!(r.core.poll_persist().len(), 1);
     r.ok(1, "leaveRoom", json!({"sessionCode": CODE}));
     assert_eq!(
@@ -232,6 +241,7 @@ fn a_record_that_does_not_fit_is_skipped_whole() {
     let mut bad_code = good.clone();
     bad_code.code = "nope".to_string();
     let mut r = Relay::new(settings());
+    r.core.enable_persistence();
     let skipped = r.core.restore(
         vec![other, bad_pw, bad_token, missing_media, bad_code, good],
         |sha| media.get(sha).cloned(),

@@ -170,6 +170,7 @@ async fn a_corrupt_record_is_logged_and_skipped() {
         // A good record from a sans-IO relay, and one the relay cannot take (its
         // token hash is not hex): the store loads it, the core refuses it whole.
         let mut core = online_sync::relay::RelayCore::new(Default::default(), [1; 32]);
+        core.enable_persistence();
         core.handle_connect(1, "127.0.0.1", 0);
         core.handle_message(
             1,

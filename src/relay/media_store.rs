@@ -130,6 +130,7 @@ impl MediaStore {
         stale
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// Sets the manifest's `updatedAt` / `uploadedBy` and the upload lock as a data dir
     /// recorded them (after the files were put back); the lock's activity restarts at
     /// its start time.
@@ -149,6 +150,7 @@ impl MediaStore {
         });
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// The files with their upload times, in manifest order.
     pub(crate) fn files(&self) -> impl Iterator<Item = (&MediaFile, u64)> {
         self.files.iter().map(|s| (&s.file, s.updated_at))

@@ -21,11 +21,13 @@
 //! }
 //! ```
 
+mod dirty;
 mod handlers;
 mod hashing;
 mod lockout;
 pub mod media_store;
 pub mod password;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod persist;
 pub mod rate;
 pub mod resume;
@@ -115,6 +117,8 @@ pub struct RelayCore {
     next_cleanup: Option<u64>,
     /// Rooms changed since the last [`RelayCore::poll_persist`].
     dirty: BTreeSet<SessionCode>,
+    /// Whether changed rooms are tracked (a data dir is in use).
+    persisting: bool,
     /// Requests waiting for a password hash, once hashing is deferred.
     #[cfg(not(target_arch = "wasm32"))]
     deferred: Option<hashing::Deferred>,
@@ -137,6 +141,7 @@ impl RelayCore {
             counter: 0,
             next_cleanup: None,
             dirty: BTreeSet::new(),
+            persisting: false,
             #[cfg(not(target_arch = "wasm32"))]
             deferred: None,
         }

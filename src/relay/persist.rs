@@ -163,30 +163,6 @@ fn password_from(stored: &str, log_n: u8) -> Option<PasswordHash> {
 }
 
 impl RelayCore {
-    /// Marks a room changed, for the next [`RelayCore::poll_persist`].
-    pub(super) fn mark_dirty(&mut self, code: &SessionCode) {
-        self.dirty.insert(code.clone());
-    }
-
-    /// Marks every room `conn` is bound to changed.
-    pub(super) fn mark_conn_dirty(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get(&conn) {
-            let codes: Vec<SessionCode> = c.bindings.iter().map(|(b, _)| b.clone()).collect();
-            self.dirty.extend(codes);
-        }
-    }
-
-    /// Marks the rooms whose grace ends by `now` (called before the graces end).
-    pub(super) fn mark_grace_dirty(&mut self, now: u64) {
-        let codes: Vec<SessionCode> = self
-            .rooms
-            .values()
-            .filter(|r| r.grace_deadline().is_some_and(|t| now >= t))
-            .map(|r| r.code.clone())
-            .collect();
-        self.dirty.extend(codes);
-    }
-
     /// Every room changed since the last call, as store operations, in code order.
     #[must_use]
     pub fn poll_persist(&mut self) -> Vec<PersistOp> {

@@ -164,6 +164,7 @@ pub fn run(
     let metrics = limits.metrics.clone();
     let mut core = RelayCore::new(settings, seed);
     let writer = store.and_then(|store| {
+        core.enable_persistence();
         super::persist::restore(store.as_ref(), &mut core, now_ms());
         super::persist::Writer::start(store)
             .inspect_err(|e| tracing::error!(error = %e, "persist thread did not start"))
