@@ -52,3 +52,8 @@ const TYPESCRIPT_STATE: &'static str = include_str!("types/state.d.ts");
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT_API: &'static str = include_str!("types/api.d.ts");
+
+/// The module's allocator: talc, made for wasm32 and smaller in the module than
+/// std's dlmalloc (the module is single-threaded: no `atomics`).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
