@@ -83,7 +83,9 @@ pub struct ServerConfig {
     /// make room.
     pub max_handshakes: usize,
     /// Connections not (yet) upgraded from one address; past it new ones are
-    /// closed at once (trusted proxies are exempt).
+    /// closed at once (trusted proxies are exempt). Plain HTTP connections count
+    /// until they close, and a browser loading the demo page opens about six, so
+    /// the default (64) leaves room for several people behind one address.
     pub max_handshakes_per_ip: usize,
     /// File descriptors kept free below the process's `RLIMIT_NOFILE`: past that
     /// the oldest unfinished handshake is closed, or the new socket refused.
@@ -124,7 +126,7 @@ impl Default for ServerConfig {
             client_ping_window_ms: 10_000,
             handshake_timeout_ms: 10_000,
             max_handshakes: 512,
-            max_handshakes_per_ip: 16,
+            max_handshakes_per_ip: 64,
             fd_reserve: 64,
             read_buffer_bytes: 16 * 1024,
             write_buffer_bytes: 16 * 1024,
