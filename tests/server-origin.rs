@@ -5,15 +5,15 @@
 //! browser sees why), and the relay logs the origin and the peer.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "net/child.rs"]
+mod child;
 mod net;
 
+use child::RelayChild;
 use net::{guard, Client, Ended, Server, CODE};
 use online_sync::server::ServerConfig;
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 const REFUSED: (u16, &str) = (1008, "origin-not-allowed");
@@ -92,72 +92,29 @@ async fn with_a_list_without_null_local_pages_are_closed_with_a_reason() {
     served(server.addr, None).await;
 }
 
-/// The relay binary with these arguments; its address, the child and a thread
-/// that returns its stderr once it exits.
-fn spawn_relay(args: &[&str]) -> (SocketAddr, Child, std::thread::JoinHandle<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_online-sync-relay"))
-        .args(["--host", "127.0.0.1", "--port", "0"])
-        .args(args)
-        .env("RUST_LOG", "online_sync=info")
-        .env("POSECHRONO_SYNC_PASSWORD_HASH_LOG_N", "4")
-        .env_remove("PORT")
-        .env_remove("POSECHRONO_SYNC_RELAY_PORT")
-        .env_remove("POSECHRONO_SYNC_ALLOWED_ORIGINS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the relay binary");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    let addr: SocketAddr = line
-        .trim()
-        .trim_start_matches("online-sync relay on ws://")
-        .parse()
-        .expect("address");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let logs = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    (addr, child, logs)
-}
-
-/// SIGTERM, then waits for the exit (hang guard 10 s).
-fn stop(mut child: Child) {
-    assert!(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill")
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().expect("wait").is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "hang guard: the relay did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// The relay binary with these arguments (info log).
+fn spawn_relay(args: &[&str]) -> RelayChild {
+    RelayChild::spawn(args, &[], None)
 }
 
 #[tokio::test]
 async fn the_binary_takes_null_in_allowed_origin_and_logs_a_refusal() {
     // `--allowed-origin null` (with a site, comma-separated): local pages are served.
-    let (addr, child, _) = spawn_relay(&["--allowed-origin", "https://app.example,null"]);
+    let mut relay = spawn_relay(&["--allowed-origin", "https://app.example,null"]);
+    let addr = relay.addr;
     served(addr, Some("null")).await;
     served(addr, Some("https://app.example")).await;
     refused(addr, "https://evil.example").await;
-    stop(child);
+    relay.terminate();
 
     // Without `null` in the list: refused, and the log names the origin and the peer.
-    let (addr, child, logs) = spawn_relay(&["--allowed-origin", "https://app.example"]);
+    let mut relay = spawn_relay(&["--allowed-origin", "https://app.example"]);
+    let addr = relay.addr;
     let (peer, mut c) = connect(addr, &[("Origin", "null")]).await;
     assert_eq!(c.ended().await, Ended::Close(REFUSED.0, REFUSED.1.into()));
     served(addr, Some("https://app.example")).await;
-    stop(child);
-    let logs = logs.join().expect("log reader");
+    relay.terminate();
+    let logs = relay.log();
     let line = logs
         .lines()
         .find(|l| l.contains("origin-not-allowed"))

@@ -4,14 +4,14 @@
 //! 4001; the trace logs never hold a token.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "net/child.rs"]
+mod child;
 mod net;
 
+use child::RelayChild;
 use net::{create_room, join_room, Client, Ended, CODE};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const HELLO: &str =
     r#"{"type":"notify","action":"subscribe","payload":{"sessionCode":"","features":["resume"]}}"#;
@@ -31,39 +31,12 @@ fn token(v: &Value) -> String {
 
 #[tokio::test]
 async fn a_host_resumes_within_the_grace_and_the_room_lives_on() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_online-sync-relay"))
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--host-grace-ms",
-            "30000",
-        ])
-        .env("RUST_LOG", "trace")
-        .env("POSECHRONO_SYNC_PASSWORD_HASH_LOG_N", "4")
-        .env_remove("PORT")
-        .env_remove("POSECHRONO_SYNC_RELAY_PORT")
-        .env_remove("POSECHRONO_SYNC_HOST_GRACE_MS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the relay binary");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    let addr: SocketAddr = line
-        .trim()
-        .trim_start_matches("online-sync relay on ws://")
-        .parse()
-        .expect("address");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let logs = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
+    let mut relay = RelayChild::spawn(
+        &["--host-grace-ms", "30000"],
+        &[("RUST_LOG", "trace")],
+        None,
+    );
+    let addr = relay.addr;
 
     let mut tokens = Vec::new();
     {
@@ -131,20 +104,8 @@ async fn a_host_resumes_within_the_grace_and_the_room_lives_on() {
             other => panic!("expected a 4001 close, got {other:?}"),
         }
     }
-    assert!(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill")
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().expect("wait").is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "hang guard: the relay did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let logs = logs.join().expect("log reader");
+    relay.terminate();
+    let logs = relay.log();
     assert!(
         logs.contains("connection"),
         "connections are logged:\n{logs}"

@@ -21,6 +21,8 @@ pub struct RelayChild {
     pub addr: SocketAddr,
     child: Child,
     log: Arc<Mutex<String>>,
+    /// The thread that collects stderr; joined by [`RelayChild::terminate`].
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl RelayChild {
@@ -62,7 +64,7 @@ impl RelayChild {
         let log = Arc::new(Mutex::new(String::new()));
         let mut stderr = child.stderr.take().expect("stderr");
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = stderr.read(&mut buf) {
                 if n == 0 {
@@ -81,7 +83,30 @@ impl RelayChild {
             let _ = child.kill();
             panic!("unexpected first line: {line:?}");
         };
-        RelayChild { addr, child, log }
+        RelayChild {
+            addr,
+            child,
+            log,
+            reader: Some(reader),
+        }
+    }
+
+    /// SIGTERM, then waits for the exit (hang guard 10 s) and for the whole log.
+    pub fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.expect("kill").success(), "SIGTERM to the relay");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "hang guard: the relay did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 
     /// The relay's resident memory now, bytes.
