@@ -5,14 +5,13 @@
 //! reply, so the sender sees the event first, as with the deployed relay.
 
 use super::hashing::{Derived, Step, Waiting};
-use super::media_store::StoreLimits;
 use super::password::{self, PasswordHash};
 use super::room::{control_mode, sync_state, Member, Room, StoredPack};
 use super::{ConnId, RelayCore};
 use crate::error::{Code, SyncError};
 use crate::protocol::{to_raw, Action, PackMeta, RawJson, RoomSnapshot};
 use crate::validate::js::{js_int_in, js_lower_case, js_number, js_trim, utf16_len};
-use crate::validate::media::{validate_upload, MediaLimits};
+use crate::validate::media::validate_upload;
 use crate::validate::pack::validate_pack;
 use crate::validate::state::validate_state;
 use crate::validate::text::{client_id, is_media_key, password, sanitize_text, sanitize_value};
@@ -338,15 +337,7 @@ impl RelayCore {
             }
             Action::UploadSessionMediaFile => {
                 self.host_room(code, client)?;
-                let s = &self.settings;
-                let limits = MediaLimits {
-                    max_file_bytes: s.max_session_media_file_bytes,
-                    max_total_bytes: s.max_session_media_total_bytes,
-                };
-                let store = StoreLimits {
-                    max_total_bytes: s.max_session_media_total_bytes,
-                    max_files: s.max_session_media_files,
-                };
+                let (limits, store) = super::media_store::limits(&self.settings);
                 let file = validate_upload(p.get("file"), &limits)?;
                 self.room(code)?.media.put(file, client, now, store)?;
                 self.updated(code, "session-media-updated", now)

@@ -194,3 +194,19 @@ impl MediaStore {
         Some(json!({ "file": s.describe(Some(data)) }))
     }
 }
+
+/// The media limits of the relay's settings: a file's (validation) and a session's
+/// (what a room holds).
+pub(super) fn limits(
+    s: &crate::settings::RelaySettings,
+) -> (crate::validate::media::MediaLimits, StoreLimits) {
+    let file = crate::validate::media::MediaLimits {
+        max_file_bytes: s.max_session_media_file_bytes,
+        max_total_bytes: s.max_session_media_total_bytes,
+    };
+    let session = StoreLimits {
+        max_total_bytes: s.max_session_media_total_bytes,
+        max_files: s.max_session_media_files,
+    };
+    (file, session)
+}

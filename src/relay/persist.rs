@@ -19,7 +19,6 @@
 //! scrypt cost; a restored room verifies with the relay's `password_hash_log_n`, so
 //! changing that setting across a restart invalidates stored room passwords.
 
-use super::media_store::StoreLimits;
 use super::password::PasswordHash;
 use super::room::{control_mode, sync_state, Member, Room, StoredPack};
 use super::{ConnId, RelayCore};
@@ -28,7 +27,7 @@ use crate::store::{
     MediaFileRecord, MediaRecord, MemberRecord, MemberRole, PackRecord, RoomRecord,
 };
 use crate::validate::digest::hex;
-use crate::validate::media::{from_local, MediaLimits};
+use crate::validate::media::from_local;
 use crate::validate::SessionCode;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -265,14 +264,7 @@ impl RelayCore {
             }),
             None => None,
         };
-        let limits = MediaLimits {
-            max_file_bytes: s.max_session_media_file_bytes,
-            max_total_bytes: s.max_session_media_total_bytes,
-        };
-        let store = StoreLimits {
-            max_total_bytes: s.max_session_media_total_bytes,
-            max_files: s.max_session_media_files,
-        };
+        let (limits, store) = super::media_store::limits(s);
         let mut store_media = super::media_store::MediaStore::default();
         let by = r.media.uploaded_by.clone().unwrap_or_default();
         for f in &r.media.files {
