@@ -63,6 +63,20 @@ else
   TRANSPORT=websocket node --test tests/js/
 fi
 
+step "the same JS scenarios on the deployed Node relay (TRANSPORT=deployed, needs NODE_RELAY_DIR)"
+# The deployed relay is public but may not be redistributed: it is never part of
+# this project. With a local checkout (NODE_RELAY_DIR, with node_modules/ws) our
+# client runs the scenario suites against it; our extensions' tests are skipped.
+if [[ -n "${NODE_RELAY_DIR:-}" && -f "${NODE_RELAY_DIR}/scripts/sync-relay-server.js" ]]; then
+  if (( $(node -p 'process.versions.node.split(".")[0]') < 22 )); then
+    TRANSPORT=deployed node --experimental-websocket --test tests/js/
+  else
+    TRANSPORT=deployed node --test tests/js/
+  fi
+else
+  echo "SKIPPED: set NODE_RELAY_DIR to a checkout of the deployed relay (Melancaliah/PoseChrono, with node_modules/ws)"
+fi
+
 step "end-to-end: the demo page over the real relay in headless Chromium (node --test tests/e2e/)"
 # The relay binary the test starts (RELAY_BIN overrides); cargo only rebuilds what changed.
 if [[ -z "${RELAY_BIN:-}" ]]; then

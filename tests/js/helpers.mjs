@@ -8,21 +8,40 @@
 //   127.0.0.1 with the options as `POSECHRONO_SYNC_*` env vars; see
 //   tests/browser/helpers.mjs), clients are `SyncClient.websocket(url, ...)` over
 //   node's global `WebSocket` (`node --experimental-websocket` before node 22).
+// - `deployed`: as `websocket`, but each relay is the deployed Node relay of a
+//   local checkout (`NODE_RELAY_DIR`, with `node_modules/ws`; never part of this
+//   project). Our client must behave there as the deployed clients do: tests of
+//   our extensions (resume, our settings) say `oursOnly(why)` and are skipped.
 // Tests go through `relay`, `client`/`connect`, `connectionCount` and
 // `assertRoomClosed`, so they do not know which transport they run on.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { get } from "node:http";
+import { join } from "node:path";
 import { after, afterEach } from "node:test";
 import init, { MockRelay, SyncClient } from "../../pkg/online_sync.js";
 
 export { MockRelay, SyncClient };
 
-/** `mock` or `websocket` (env `TRANSPORT`). */
+/** `mock`, `websocket` or `deployed` (env `TRANSPORT`). */
 export const TRANSPORT = process.env.TRANSPORT || "mock";
-assert.ok(["mock", "websocket"].includes(TRANSPORT), `TRANSPORT=${TRANSPORT}: expected mock or websocket`);
-/** Whether the clients talk to relay binaries over real sockets. */
-export const WEBSOCKET = TRANSPORT === "websocket";
+assert.ok(
+  ["mock", "websocket", "deployed"].includes(TRANSPORT),
+  `TRANSPORT=${TRANSPORT}: expected mock, websocket or deployed`,
+);
+/** Whether the relays are the deployed Node relay (a checkout at `NODE_RELAY_DIR`). */
+export const DEPLOYED = TRANSPORT === "deployed";
+/** Whether the clients talk to relay processes over real sockets. */
+export const WEBSOCKET = TRANSPORT === "websocket" || DEPLOYED;
+if (DEPLOYED) {
+  assert.ok(
+    existsSync(join(process.env.NODE_RELAY_DIR || "/nonexistent", "scripts/sync-relay-server.js")),
+    "TRANSPORT=deployed needs NODE_RELAY_DIR: a checkout of the deployed relay with node_modules/ws",
+  );
+}
 if (WEBSOCKET) {
   assert.equal(
     typeof globalThis.WebSocket,
@@ -37,6 +56,14 @@ if (WEBSOCKET) {
  */
 export function mockOnly(reason) {
   return { skip: WEBSOCKET ? `mock-only: ${reason}` : false };
+}
+
+/**
+ * Test options that skip a test on the deployed relay, for our extensions (resume,
+ * settings the deployed relay does not have): `it(name, oursOnly(why), fn)`.
+ */
+export function oursOnly(reason) {
+  return { skip: DEPLOYED ? `ours-only: ${reason}` : false };
 }
 
 /** How long `until` and `eventually` wait by default, ms (real sockets are slower). */
@@ -118,11 +145,53 @@ export function relayEnv(options) {
 const relays = new Map();
 const ownRelays = [];
 
-/** Starts the relay binary with these relay options. */
+/** Starts the relay binary (or, `deployed`, the Node relay) with these relay options. */
 async function startRelayProcess(options) {
+  if (DEPLOYED) return startNodeRelay(relayEnv(options));
   const { startRelay } = await import("../browser/helpers.mjs");
   const started = await startRelay({ env: relayEnv(options) });
   return { ...started, url: started.wsUrl, options };
+}
+
+/** The deployed Node relay of `NODE_RELAY_DIR` on a free port, once `/health` answers. */
+async function startNodeRelay(env) {
+  const { closedPort } = await import("../browser/helpers.mjs");
+  const port = await closedPort();
+  const script = join(process.env.NODE_RELAY_DIR, "scripts/sync-relay-server.js");
+  const child = spawn(process.execPath, [script, "--host", "127.0.0.1", "--port", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let log = "";
+  child.stderr.on("data", (chunk) => (log += chunk));
+  const exited = new Promise((r) => child.once("exit", r));
+  const onExit = () => child.kill("SIGKILL");
+  process.once("exit", onExit);
+  exited.then(() => process.off("exit", onExit));
+  const httpUrl = `http://127.0.0.1:${port}`;
+  // node:http without an agent: no keep-alive socket is left for `connectionCount`.
+  const healthy = () =>
+    new Promise((ok) => {
+      const req = get(`${httpUrl}/health`, { agent: false }, (res) => {
+        res.resume();
+        ok(res.statusCode === 200);
+      });
+      req.on("error", () => ok(false));
+    });
+  await eventually(healthy, `the deployed relay answering on ${port}`, 10000);
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    log: () => log,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
 }
 
 /**

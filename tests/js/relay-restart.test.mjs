@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connect, load, pack, rejectsWith, relayEnv, sha256, until, WEBSOCKET } from "./helpers.mjs";
+import { connect, load, pack, rejectsWith, relayEnv, sha256, TRANSPORT, until } from "./helpers.mjs";
 
 before(load);
 
@@ -52,7 +52,7 @@ async function start(dataDir, port = 0) {
   return { ...r, url: r.wsUrl };
 }
 
-describe("relay kill -9 and restart with its data dir", { skip: WEBSOCKET ? false : "websocket only: a MockRelay has no process to kill" }, () => {
+describe("relay kill -9 and restart with its data dir", { skip: TRANSPORT === "websocket" ? false : "our relay binary only: a MockRelay has no process to kill, the deployed relay no data dir" }, () => {
   it("mid media download: both clients come back by themselves, nothing is lost", async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), "online-sync-restart-"));
     dirs.push(dataDir);

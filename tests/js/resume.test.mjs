@@ -4,7 +4,7 @@
 // one is session-expired, and a host away longer than the grace closes the room.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { client, load, rejectsWith, relay, session, until } from "./helpers.mjs";
+import { client, DEPLOYED, load, oursOnly, rejectsWith, relay, session, until } from "./helpers.mjs";
 
 before(load);
 
@@ -18,7 +18,7 @@ async function room(hostGraceMs = 60000) {
 }
 
 describe("resume", () => {
-  it("a relay of ours issues a token to host and guest; none outside a session", async () => {
+  it("a relay of ours issues a token to host and guest; none outside a session", oursOnly("resume is our extension"), async () => {
     const { r, host, guest } = await room();
     assert.match(host.getResumeToken(), /^rt1\.[A-Z0-9-]+\.[A-Za-z0-9_-]{43}$/);
     assert.match(guest.getResumeToken(), /^rt1\./);
@@ -29,7 +29,7 @@ describe("resume", () => {
     assert.equal(guest.getResumeToken(), "");
   });
 
-  it("a host reload (free, then a new client with the token) keeps room and role", async () => {
+  it("a host reload (free, then a new client with the token) keeps room and role", oursOnly("resume is our extension"), async () => {
     const { r, host, guest, code } = await room();
     const token = host.getResumeToken();
     const hostId = host.getClientId();
@@ -49,7 +49,7 @@ describe("resume", () => {
     await until(guest, (s) => s.sharedSessionState?.isPlaying === true);
   });
 
-  it("a participant reload keeps its id and place, no duplicate member", async () => {
+  it("a participant reload keeps its id and place, no duplicate member", oursOnly("resume is our extension"), async () => {
     const { r, host, guest } = await room();
     const token = guest.getResumeToken();
     const guestId = guest.getClientId();
@@ -64,7 +64,7 @@ describe("resume", () => {
     assert.deepEqual(host.getState().participantIds, before);
   });
 
-  it("a used-up, wrong or malformed token is session-expired", async () => {
+  it("a used-up, wrong or malformed token is session-expired", oursOnly("resume is our extension"), async () => {
     const { r, host, code } = await room();
     const token = host.getResumeToken();
     host.free();
@@ -88,4 +88,21 @@ describe("resume", () => {
     assert.equal(st.lastError, "host-disconnected");
     await rejectsWith(client(r, "late").resumeSession(token), "session-expired");
   });
+
+  it(
+    "on the deployed relay: no token, resumeSession is session-expired, a dropped host closes the room",
+    { skip: DEPLOYED ? false : "the deployed relay only (TRANSPORT=deployed)" },
+    async () => {
+      const { r, host, guest, code } = await room();
+      assert.equal(host.getResumeToken(), "", "the deployed relay issues none");
+      assert.equal(guest.getResumeToken(), "");
+      assert.equal(guest.getState().hostConnected, true);
+      await rejectsWith(client(r, "reload").resumeSession(`rt1.${code}.${"A".repeat(43)}`), "session-expired");
+      await host.publishSessionState({ isPlaying: true, timeRemaining: 30 });
+      await until(guest, (s) => s.sharedSessionState?.isPlaying === true);
+      host.free();
+      const st = await until(guest, (s) => s.status === "idle", 5000);
+      assert.equal(st.lastError, "host-disconnected", "today's behaviour: the room closes with its host");
+    },
+  );
 });
