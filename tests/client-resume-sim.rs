@@ -61,6 +61,36 @@ fn a_dropped_participant_resumes_by_itself_without_a_duplicate() {
 }
 
 #[test]
+fn a_participant_away_longer_than_the_grace_rejoins_by_itself() {
+    // Grace 300 ms; the first reconnect comes after 1 s: the token has expired and
+    // the participant's place is gone, but the room is not.
+    let mut s = room_with_grace(300);
+    let old_token = s.client(1).resume_token().to_string();
+    s.drop_connection(1);
+    s.advance(600);
+    s.settle();
+    assert_eq!(
+        s.client(0).state().participant_ids,
+        vec!["host-1"],
+        "its place ended"
+    );
+    s.advance(3000);
+    s.settle();
+    let st = s.client(1).state();
+    assert_eq!((st.status, st.last_error.as_str()), (Status::Joined, ""));
+    assert_eq!(s.client(1).client_id(), "guest-1", "the same id");
+    let token = s.client(1).resume_token().to_string();
+    assert!(
+        token.starts_with("rt1.") && token != old_token,
+        "a new token for the new place"
+    );
+    assert_eq!(
+        s.client(0).state().participant_ids,
+        vec!["host-1", "guest-1"]
+    );
+}
+
+#[test]
 fn a_host_blip_shorter_than_the_grace_is_back_by_itself() {
     let mut s = room_with_grace(60_000);
     s.drop_connection(0);

@@ -161,11 +161,24 @@ impl ClientCore {
             Purpose::AutoResume => match self.read_resume(outcome) {
                 Ok(()) => self.set_error(""),
                 Err(e) if e.is(Code::TransportUnavailable) => {}
+                // The token is gone (its member's place expired, or a relay without
+                // a data dir restarted): a participant still tries a plain rejoin,
+                // as on a relay without resume; it ends on that reply's code.
+                Err(e) if e.is(Code::SessionExpired) && self.state.role == Role::Participant => {
+                    let p = self.join_payload(&self.state.session_code.clone());
+                    self.request(Action::JoinRoom, p, Purpose::Rejoin, now);
+                }
                 Err(e) => self.end_session(&e.code()),
             },
-            Purpose::Rejoin => match outcome.and_then(|r| replies::snapshot(&r)) {
-                Ok(snap) => {
+            Purpose::Rejoin => match outcome.and_then(|raw| {
+                let snap = replies::snapshot(&raw)?;
+                Ok((snap, extensions::extras(raw.get())))
+            }) {
+                Ok((snap, ex)) => {
                     self.apply_snapshot(&snap);
+                    // A rejoin on a relay of ours gets a new token for the new place.
+                    self.resume_token = ex.resume_token.unwrap_or_default();
+                    self.set_host_connected(ex.host_connected);
                     self.set_error("");
                 }
                 Err(e) if e.is(Code::TransportUnavailable) => {}
