@@ -32,6 +32,8 @@ pub struct MediaStore {
     updated_at: u64,
     uploaded_by: Option<String>,
     lock: Option<UploadLock>,
+    /// Unfinished chunked uploads.
+    pub uploads: super::uploads::Uploads,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +97,7 @@ impl MediaStore {
     /// reset cleared the lock the host had just taken).
     pub fn reset(&mut self, by: &str, now: u64) {
         self.files.clear();
+        self.uploads.clear();
         self.total_bytes = 0;
         self.touch(by, now);
     }
@@ -156,6 +159,34 @@ impl MediaStore {
         self.files.iter().map(|s| (&s.file, s.updated_at))
     }
 
+    /// The file of `identity`.
+    pub fn get(&self, identity: &str) -> Option<&MediaFile> {
+        self.files
+            .iter()
+            .map(|s| &s.file)
+            .find(|f| f.identity() == identity)
+    }
+
+    /// A file whose bytes hash to `sha256`, under any identity.
+    pub fn find_sha(&self, sha256: &str) -> Option<&MediaFile> {
+        self.files
+            .iter()
+            .map(|s| &s.file)
+            .find(|f| f.sha256() == sha256)
+    }
+
+    /// Bytes of all files.
+    pub fn total_bytes(&self) -> usize {
+        self.total_bytes
+    }
+
+    /// Marks upload activity (keeps the lock fresh).
+    pub fn touch_lock(&mut self, now: u64) {
+        if let Some(lock) = &mut self.lock {
+            lock.last_activity = now;
+        }
+    }
+
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()
@@ -193,6 +224,21 @@ impl MediaStore {
         let data = to_base64(s.file.bytes());
         Some(json!({ "file": s.describe(Some(data)) }))
     }
+}
+
+/// The limits of chunked files (our extension): a file's and a session's.
+pub(super) fn chunked_limits(
+    s: &crate::settings::RelaySettings,
+) -> (crate::validate::media::MediaLimits, StoreLimits) {
+    let file = crate::validate::media::MediaLimits {
+        max_file_bytes: s.max_chunked_media_file_bytes,
+        max_total_bytes: s.max_chunked_media_total_bytes,
+    };
+    let session = StoreLimits {
+        max_total_bytes: s.max_chunked_media_total_bytes,
+        max_files: s.max_session_media_files,
+    };
+    (file, session)
 }
 
 /// The media limits of the relay's settings: a file's (validation) and a session's

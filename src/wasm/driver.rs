@@ -241,13 +241,14 @@ impl Shared {
                 ClientOutput::Connect => g.link.open(link_sink(Rc::downgrade(self)), now),
                 ClientOutput::Disconnect => g.link.close(now),
                 ClientOutput::Send(frame) => g.link.send(frame, now),
+                ClientOutput::SendBinary(frame) => g.link.send_binary(frame, now),
                 ClientOutput::Done { op, result } => {
                     if let Some(i) = g.ops.iter().position(|(id, _)| *id == op) {
                         let (_, p) = g.ops.remove(i);
                         effects.push(Effect::Settle(p, result));
                     }
                 }
-                ClientOutput::MediaFile { op, file } => {
+                ClientOutput::MediaFile { op, file, .. } => {
                     let pending = g.ops.iter().find(|(id, _)| *id == op);
                     if let Some(f) = pending.and_then(|(_, p)| p.on_file.clone()) {
                         effects.push(Effect::File(f, file));
@@ -275,6 +276,10 @@ impl Shared {
                 Effect::Notify => self.notify(),
                 Effect::Settle(p, Ok(OpValue::None)) => {
                     let _ = p.resolve.call1(&JsValue::UNDEFINED, &self.state());
+                }
+                Effect::Settle(p, Ok(value @ OpValue::Published { .. })) => {
+                    let v = interop::assign(&self.state(), &interop::op_value(value));
+                    let _ = p.resolve.call1(&JsValue::UNDEFINED, &v);
                 }
                 Effect::Settle(p, Ok(value)) => {
                     let _ = p
@@ -360,6 +365,7 @@ fn on_link_event(shared: &Rc<Shared>, event: LinkEvent) {
             LinkEvent::Opened => g.core.handle_connected(now),
             LinkEvent::OpenFailed => g.core.handle_connect_failed(now),
             LinkEvent::Frame(text) => g.core.handle_frame(&text, now),
+            LinkEvent::Binary(bytes) => g.core.handle_binary(&bytes, now),
             LinkEvent::Closed => g.core.handle_disconnected(now),
         }
     }

@@ -432,6 +432,32 @@ pub(crate) fn op_value(value: OpValue) -> JsValue {
         OpValue::Manifest(m) => to_js(&m),
         OpValue::MediaFile(f) => media_file(&f),
         OpValue::Downloaded { files, bytes } => to_js(&DownloadedView { files, bytes }),
+        OpValue::Published {
+            uploaded_bytes,
+            size,
+            sha256,
+        } => to_js(&PublishedView {
+            uploaded_bytes,
+            size,
+            sha256: &sha256,
+        }),
+    }
+}
+
+/// What `publishSessionMediaFile` adds to the state it resolves with.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedView<'a> {
+    uploaded_bytes: u64,
+    size: u64,
+    sha256: &'a str,
+}
+
+/// `target` with the own properties of `source` copied onto it (`Object.assign`).
+pub(crate) fn assign(target: &JsValue, source: &JsValue) -> JsValue {
+    match (target.dyn_ref::<Object>(), source.dyn_ref::<Object>()) {
+        (Some(t), Some(s)) => Object::assign(t, s).into(),
+        _ => target.clone(),
     }
 }
 

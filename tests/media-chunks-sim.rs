@@ -1,0 +1,239 @@
+//! Issue 13 on the simulated network, client cores against the real relay core:
+//! chunked publish and download (`media-chunks`), byte progress, a corrupt chunk
+//! fetched again and never accepted, resume from the verified prefix, dedupe
+//! (`uploadedBytes` 0), the limits at their edges, and the whole-file fallback when
+//! either side does not negotiate the extension.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use online_sync::client::state::DownloadState;
+use online_sync::client::{LocalMediaFile, OpValue};
+use online_sync::transport::sim::Sim;
+use online_sync::{ClientSettings, RelaySettings};
+use support::*;
+
+const MIB: usize = 1024 * 1024;
+
+/// A PNG-signed file of `len` bytes whose content depends on `seed`.
+fn big(len: usize, seed: u8) -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    let mut x = u32::from(seed) | 1;
+    b.extend((8..len).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x as u8
+    }));
+    b
+}
+
+fn file(id: &str, bytes: Vec<u8>) -> LocalMediaFile {
+    LocalMediaFile {
+        identity: id.into(),
+        name: format!("{id}.png"),
+        ext: "png".into(),
+        mime: String::new(),
+        bytes,
+    }
+}
+
+fn room_with(relay: RelaySettings, guest: ClientSettings) -> Sim {
+    let mut s = Sim::new(relay, 7);
+    let h = s.add_client("host-1");
+    host(&mut s, h, "", "host-only").expect("host");
+    let g = s.add_client_with("guest-1", guest);
+    join(&mut s, g, CODE, "", "Ana").expect("join");
+    s.settle();
+    s
+}
+
+fn publish(s: &mut Sim, f: LocalMediaFile) -> Result<u64, String> {
+    match s.call(0, |c, op, now| c.publish_session_media_file(op, f, now)) {
+        Ok(OpValue::Published { uploaded_bytes, .. }) => Ok(uploaded_bytes),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e.code().into_owned()),
+    }
+}
+
+fn download(s: &mut Sim) -> Result<OpValue, String> {
+    s.call(1, |c, op, now| c.download_session_media(op, now))
+        .map_err(|e| e.code().into_owned())
+}
+
+#[test]
+fn a_20_mib_image_publishes_and_downloads_in_chunks_with_byte_progress() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(20 * MIB + 123, 1);
+    assert_eq!(
+        publish(&mut s, file("big", bytes.clone())),
+        Ok(bytes.len() as u64)
+    );
+    assert_eq!(
+        s.client(0).state().media_upload.bytes_done,
+        bytes.len() as u64
+    );
+    let r = download(&mut s).expect("download");
+    assert_eq!(
+        r,
+        OpValue::Downloaded {
+            files: 1,
+            bytes: bytes.len() as u64
+        }
+    );
+    let got = s.sim_client(1).files.pop().expect("a file");
+    assert_eq!(got.bytes(), &bytes[..]);
+    let md = &s.client(1).state().media_download;
+    assert_eq!(
+        (md.state, md.bytes_done, md.bytes_fetched),
+        (DownloadState::Done, bytes.len() as u64, bytes.len() as u64)
+    );
+    // bytesDone moved with the chunks: at least 21 distinct values were published.
+    let mut seen: Vec<u64> = s
+        .sim_client(1)
+        .states
+        .iter()
+        .map(|st| st.media_download.bytes_done)
+        .collect();
+    seen.dedup();
+    assert!(seen.len() >= 21, "{seen:?}");
+}
+
+#[test]
+fn a_corrupt_chunk_is_fetched_again_and_never_accepted() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(3 * MIB, 2);
+    publish(&mut s, file("a", bytes.clone())).expect("publish");
+    s.net.corrupt_chunks = 1;
+    download(&mut s).expect("download");
+    let got = s.sim_client(1).files.pop().expect("a file");
+    assert_eq!(got.bytes(), &bytes[..], "the corrupt chunk was replaced");
+    let md = &s.client(1).state().media_download;
+    assert_eq!(md.bytes_done, bytes.len() as u64);
+    assert!(md.bytes_fetched >= bytes.len() as u64);
+    // Every chunk corrupt: the file is skipped after its retries, not accepted.
+    s.net.corrupt_chunks = 1000;
+    assert_eq!(download(&mut s), Err("session-media-incomplete:0/1".into()));
+    assert!(s.sim_client(1).files.is_empty());
+}
+
+#[test]
+fn republishing_the_same_bytes_uploads_nothing() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(2 * MIB + 5, 3);
+    assert_eq!(
+        publish(&mut s, file("a", bytes.clone())),
+        Ok(bytes.len() as u64)
+    );
+    assert_eq!(publish(&mut s, file("a", bytes.clone())), Ok(0));
+    assert_eq!(
+        publish(&mut s, file("b", bytes.clone())),
+        Ok(0),
+        "same bytes, other identity"
+    );
+    let snap = s.relay().room_snapshot(CODE).expect("room");
+    let media = snap.session_media_meta.expect("media");
+    assert_eq!(
+        (media.files_count, media.total_bytes),
+        (2, 2 * bytes.len() as u64)
+    );
+}
+
+#[test]
+fn a_download_stopped_mid_file_continues_from_its_verified_prefix() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(8 * MIB, 4);
+    publish(&mut s, file("a", bytes.clone())).expect("publish");
+    let op = s.start(1, |c, op, now| c.download_session_media(op, now));
+    // Let a few chunks arrive, then leave the download (a new one cancels it).
+    while s.client(1).state().media_download.bytes_done < 3 * MIB as u64 {
+        assert!(s.step());
+    }
+    let op2 = s.start(1, |c, op, now| c.download_session_media(op, now));
+    assert_eq!(
+        s.run(1, op).map_err(|e| e.code().into_owned()),
+        Err("transfer-cancelled".into())
+    );
+    s.run(1, op2).expect("second download");
+    let md = &s.client(1).state().media_download;
+    assert_eq!(md.bytes_done, bytes.len() as u64);
+    assert!(
+        md.bytes_fetched <= 6 * MIB as u64,
+        "fetched {} again",
+        md.bytes_fetched
+    );
+    assert_eq!(
+        s.sim_client(1).files.pop().expect("file").bytes(),
+        &bytes[..]
+    );
+}
+
+#[test]
+fn a_dropped_connection_pauses_the_download_and_it_goes_on_by_itself() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(6 * MIB, 5);
+    publish(&mut s, file("a", bytes.clone())).expect("publish");
+    let op = s.start(1, |c, op, now| c.download_session_media(op, now));
+    while s.client(1).state().media_download.bytes_done < 2 * MIB as u64 {
+        assert!(s.step());
+    }
+    s.drop_connection(1);
+    s.run(1, op)
+        .expect("the download goes on after the reconnect");
+    let md = &s.client(1).state().media_download;
+    assert!(
+        md.bytes_fetched < bytes.len() as u64 * 3 / 2,
+        "{}",
+        md.bytes_fetched
+    );
+    assert_eq!(
+        s.sim_client(1).files.pop().expect("file").bytes(),
+        &bytes[..]
+    );
+}
+
+#[test]
+fn limits_hold_at_their_edges() {
+    let relay = RelaySettings {
+        max_chunked_media_file_bytes: 3 * MIB,
+        ..settings()
+    };
+    let mut s = room_with(relay, ClientSettings::default());
+    assert!(publish(&mut s, file("edge", big(3 * MIB, 6))).is_ok());
+    assert_eq!(
+        publish(&mut s, file("over", big(3 * MIB + 1, 7))),
+        Err("session-media-too-large".into())
+    );
+    // The client's own limit.
+    let guest = ClientSettings {
+        max_chunked_file_bytes: 3 * MIB - 1,
+        ..ClientSettings::default()
+    };
+    let mut s = room_with(settings(), guest);
+    publish(&mut s, file("edge", big(3 * MIB, 6))).expect("publish");
+    assert_eq!(download(&mut s), Err("session-media-incomplete:0/1".into()));
+}
+
+#[test]
+fn the_whole_file_path_stays_when_the_relay_does_not_negotiate_chunks() {
+    let relay = RelaySettings {
+        disable_media_chunks: true,
+        ..settings()
+    };
+    let mut s = room_with(relay, ClientSettings::default());
+    let small = big(MIB, 8);
+    assert_eq!(
+        publish(&mut s, file("a", small.clone())),
+        Ok(small.len() as u64)
+    );
+    assert_eq!(
+        publish(&mut s, file("b", big(3 * MIB, 9))),
+        Err("session-media-too-large".into())
+    );
+    download(&mut s).expect("download");
+    let md = &s.client(1).state().media_download;
+    assert_eq!(
+        (md.bytes_done, md.bytes_fetched),
+        (small.len() as u64, small.len() as u64)
+    );
+}
