@@ -132,6 +132,15 @@ export interface DownloadOptions {
   onFile?: (file: SessionMediaFile) => void;
 }
 
+/** What `publishSessionMediaFile` resolves with: the state, and what moved. */
+export interface PublishedMediaFile extends SyncState {
+  /** File bytes sent by this call: 0 when the relay already held this content for the session. */
+  uploadedBytes: number;
+  size: number;
+  /** SHA-256 of the file, 64 lowercase hex. */
+  sha256: string;
+}
+
 /** What a finished download resolves with. */
 export interface DownloadSummary {
   files: number;
@@ -222,6 +231,18 @@ export interface MockRelayOptions {
    * with salted SHA-256 (the page already holds them in plaintext).
    */
   passwordHashLogN?: number;
+  /** Leaves `media-chunks` out of `relay-features`: every client uses whole-file messages. */
+  disableMediaChunks?: boolean;
+  /** One media file sent in chunks, bytes (64 MiB). */
+  maxChunkedMediaFileBytes?: number;
+  /** A session's media once files come in chunks, bytes (2 GiB). */
+  maxChunkedMediaTotalBytes?: number;
+  /** Announced bytes of unfinished chunked uploads held at once (512 MiB). */
+  maxPartialUploadBytes?: number;
+  /** Chunk bytes per second per client address, each way (32 MiB/s; at least 1 MiB). */
+  mediaRateIpBytesPerSec?: number;
+  /** Chunk bytes per second per room (64 MiB/s; at least 1 MiB). */
+  mediaRateRoomBytesPerSec?: number;
 }
 
 /** An in-memory relay with the same rules as the real one. */
@@ -279,7 +300,11 @@ export class SyncClient {
   fetchSessionPack(): Promise<FetchedSessionPack>;
   resetSessionMediaPack(): Promise<SyncState>;
   setSessionMediaUploadStatus(status: { inProgress: boolean; total?: number }): Promise<SyncState>;
-  publishSessionMediaFile(file: LocalMediaFileInput): Promise<SyncState>;
+  /**
+   * On our relay the file moves in 1 MiB binary chunks (up to 64 MiB; an upload cut
+   * off goes on from what the relay holds); elsewhere as one whole-file message (2 MiB).
+   */
+  publishSessionMediaFile(file: LocalMediaFileInput): Promise<PublishedMediaFile>;
   fetchSessionMediaManifest(): Promise<SessionMediaManifest>;
   fetchSessionMediaFile(identity: string): Promise<SessionMediaFile>;
   downloadSessionMedia(options?: DownloadOptions): Promise<DownloadSummary>;
