@@ -12,7 +12,7 @@ use super::download::{retryable, Step};
 use super::{ClientCore, ClientOutput, Link, OpId, Purpose};
 use crate::error::{Code, SyncError};
 use crate::protocol::chunks::{ChunkInfo, GET_CHUNK};
-use crate::protocol::{from_object, RawJson};
+use crate::protocol::RawJson;
 use crate::validate::digest::sha256_hex;
 use crate::validate::media::Announced;
 use serde_json::json;
@@ -93,7 +93,7 @@ impl ClientCore {
         };
         let expected_len = chunk.min((f.file.size() as u64).saturating_sub(offset)) as usize;
         let good = outcome.and_then(|(raw, data)| {
-            let info: ChunkInfo = from_object(raw.get()).map_err(|_| Code::RequestFailed)?;
+            let info = ChunkInfo::read(raw.get()).ok_or(Code::RequestFailed)?;
             let placed = info.offset == offset && offset == f.bytes.len() as u64;
             let whole = data.len() == expected_len && sha256_hex(data) == info.sha256;
             if placed && whole && info.identity == f.file.identity() {

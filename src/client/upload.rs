@@ -11,7 +11,7 @@
 use super::{ClientCore, Link, OpId, OpValue, Purpose};
 use crate::error::{Code, SyncError};
 use crate::protocol::chunks::{encode_frame, UploadStatus, BEGIN_UPLOAD, PUT_CHUNK};
-use crate::protocol::{from_object, RawJson};
+use crate::protocol::RawJson;
 use crate::validate::digest::sha256_hex;
 use crate::validate::media::MediaFile;
 use serde_json::json;
@@ -136,9 +136,8 @@ impl ClientCore {
         outcome: Result<RawJson, SyncError>,
         now: u64,
     ) {
-        let status = outcome.and_then(|raw| {
-            from_object::<UploadStatus>(raw.get()).map_err(|_| Code::RequestFailed.into())
-        });
+        let status =
+            outcome.and_then(|raw| UploadStatus::read(raw.get()).ok_or(Code::RequestFailed.into()));
         let Some(u) = self.uploads.iter_mut().find(|u| u.op == op) else {
             return;
         };

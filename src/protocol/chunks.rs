@@ -25,7 +25,25 @@
 //! assert_eq!((header, data), (r#"{"type":"response","id":"3"}"#, &b"abc"[..]));
 //! ```
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A JSON object's members, `None` for anything else (read by hand rather than by
+/// derived readers: two small types do not need serde's machinery in the module).
+fn members(text: &str) -> Option<Map<String, Value>> {
+    serde_json::from_str(text).ok()
+}
+
+fn u64_of(m: &Map<String, Value>, key: &str) -> u64 {
+    m.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn str_of(m: &Map<String, Value>, key: &str) -> String {
+    m.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
 
 /// The feature name in the hello and in `relay-features`.
 pub const FEATURE_CHUNKS: &str = "media-chunks";
@@ -79,8 +97,8 @@ pub fn decode_frame(bytes: &[u8]) -> Option<(&str, &[u8])> {
 }
 
 /// Where an upload stands: the reply to [`BEGIN_UPLOAD`] and to each [`PUT_CHUNK`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct UploadStatus {
     /// The upload's id (the file's SHA-256); `""` when nothing is to be sent.
     pub upload_id: String,
@@ -93,8 +111,8 @@ pub struct UploadStatus {
 }
 
 /// The `result` in the header of a [`GET_CHUNK`] reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct ChunkInfo {
     /// The file.
     pub identity: String,
@@ -102,6 +120,32 @@ pub struct ChunkInfo {
     pub offset: u64,
     /// SHA-256 of the chunk's bytes, 64 lowercase hex.
     pub sha256: String,
+}
+
+impl UploadStatus {
+    /// Reads a reply's result; `None` for anything but an object (a member of the
+    /// wrong type reads as absent).
+    pub fn read(text: &str) -> Option<UploadStatus> {
+        let m = members(text)?;
+        Some(UploadStatus {
+            upload_id: str_of(&m, "uploadId"),
+            offset: u64_of(&m, "offset"),
+            done: m.get("done").and_then(Value::as_bool).unwrap_or(false),
+            chunk_bytes: u64_of(&m, "chunkBytes"),
+        })
+    }
+}
+
+impl ChunkInfo {
+    /// Reads the result of a chunk reply's header, as [`UploadStatus::read`].
+    pub fn read(text: &str) -> Option<ChunkInfo> {
+        let m = members(text)?;
+        Some(ChunkInfo {
+            identity: str_of(&m, "identity"),
+            offset: u64_of(&m, "offset"),
+            sha256: str_of(&m, "sha256"),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -125,5 +169,28 @@ mod tests {
         long.resize(8 + MAX_HEADER + 1, b' ');
         assert_eq!(decode_frame(&long), None);
         assert_eq!(decode_frame(b"PCM1\0\0\0\x01\xff"), None);
+    }
+
+    #[test]
+    fn replies_read_leniently() {
+        let s = UploadStatus {
+            upload_id: "u".into(),
+            offset: 3,
+            done: true,
+            chunk_bytes: 9,
+        };
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(UploadStatus::read(&text), Some(s));
+        assert_eq!(UploadStatus::read("[1]"), None);
+        assert_eq!(UploadStatus::read(r#"{"offset":"x"}"#).unwrap().offset, 0);
+        let c = ChunkInfo {
+            identity: "a".into(),
+            offset: 1,
+            sha256: "f".into(),
+        };
+        assert_eq!(
+            ChunkInfo::read(&serde_json::to_string(&c).unwrap()),
+            Some(c)
+        );
     }
 }

@@ -96,15 +96,30 @@ pub fn js_trim(s: &str) -> &str {
 }
 
 /// `s.toLowerCase()`: Unicode's full lowercase, final sigma included, as JS and
-/// Rust's `str::to_lowercase` both apply it (a wasm test compares the two on every
-/// character).
+/// Rust's `str::to_lowercase` both apply it. In the wasm module the JS engine's own
+/// `toLowerCase` does it (the exact JS rule, and the module carries no case tables:
+/// BENCHMARKS.md, "Module size"); natively, Rust's.
 pub fn js_lower_case(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    if !s.is_ascii() {
+        return String::from(js_sys::JsString::from(s).to_lower_case());
+    }
+    #[cfg(target_arch = "wasm32")]
+    return s.to_ascii_lowercase();
+    #[cfg(not(target_arch = "wasm32"))]
     s.to_lowercase()
 }
 
 /// `s.toUpperCase()`: Unicode's full uppercase (`ß` is `SS`, `ﬀ` is `FF`), as JS and
-/// Rust's `str::to_uppercase` both apply it.
+/// Rust's `str::to_uppercase` both apply it (in the wasm module, JS's own).
 pub fn js_upper_case(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    if !s.is_ascii() {
+        return String::from(js_sys::JsString::from(s).to_upper_case());
+    }
+    #[cfg(target_arch = "wasm32")]
+    return s.to_ascii_uppercase();
+    #[cfg(not(target_arch = "wasm32"))]
     s.to_uppercase()
 }
 
@@ -265,5 +280,22 @@ mod wasm_tests {
             })
             .collect();
         assert_eq!(differ, []);
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// In the module the JS engine maps case; natively Rust does: the two agree on
+    /// every character.
+    #[wasm_bindgen_test]
+    fn js_case_mapping_matches_rusts_on_every_character() {
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert_eq!(super::js_lower_case(&s), s.to_lowercase(), "{c:?}");
+            assert_eq!(super::js_upper_case(&s), s.to_uppercase(), "{c:?}");
+        }
+        assert_eq!(super::js_lower_case("ΟΔΟΣ"), "οδος");
     }
 }
