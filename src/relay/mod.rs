@@ -131,6 +131,9 @@ pub struct RelayCore {
     dirty: BTreeSet<SessionCode>,
     /// Whether changed rooms are tracked (a data dir is in use).
     persisting: bool,
+    /// Media keys already handed to the store (a data dir), so each goes out once.
+    #[cfg(not(target_arch = "wasm32"))]
+    stored_media: std::collections::HashSet<String>,
     /// Transfer rate limits of chunked media.
     transfer: transfer_rate::TransferRate,
     /// The bytes of the chunk frame being handled (taken by its handler).
@@ -160,6 +163,8 @@ impl RelayCore {
             next_cleanup: None,
             dirty: BTreeSet::new(),
             persisting: false,
+            #[cfg(not(target_arch = "wasm32"))]
+            stored_media: Default::default(),
             transfer: transfer_rate::TransferRate::default(),
             chunk_in: None,
             chunk_out: None,

@@ -31,6 +31,7 @@ use crate::validate::media::from_local;
 use crate::validate::SessionCode;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 /// The connection id a restored member carries until it resumes (never a live one:
 /// the member is disconnected, so it is never read).
@@ -126,10 +127,13 @@ impl Room {
         }
     }
 
-    /// The media bytes this room references, by SHA-256.
-    fn media_bytes(&self) -> Vec<(String, Vec<u8>)> {
+    /// The media bytes this room references, by SHA-256, except those `stored`
+    /// already holds (content-addressed: the same key is the same bytes); the keys
+    /// returned are added to `stored`.
+    fn media_bytes(&self, stored: &mut HashSet<String>) -> Vec<(String, Vec<u8>)> {
         self.media
             .files()
+            .filter(|(f, _)| stored.insert(f.sha256().to_string()))
             .map(|(f, _)| (f.sha256().to_string(), f.bytes().to_vec()))
             .collect()
     }
@@ -164,14 +168,19 @@ fn password_from(stored: &str, log_n: u8) -> Option<PasswordHash> {
 impl RelayCore {
     /// Every room changed since the last call, as store operations, in code order.
     #[must_use]
+    ///
+    /// A room's media bytes go out once per content (the first time a file with that
+    /// SHA-256 is referenced, or was restored): a room that changes again, or a chunk
+    /// of an upload, does not copy and rewrite every file it holds.
     pub fn poll_persist(&mut self) -> Vec<PersistOp> {
         let dirty = std::mem::take(&mut self.dirty);
+        let stored = &mut self.stored_media;
         dirty
             .into_iter()
             .map(|code| match self.rooms.get(&code) {
                 Some(room) => PersistOp::Put {
                     record: Box::new(room.to_record()),
-                    media: room.media_bytes(),
+                    media: room.media_bytes(stored),
                 },
                 None => PersistOp::Delete(code.to_string()),
             })
@@ -198,6 +207,9 @@ impl RelayCore {
             let code = record.code.clone();
             match self.room_from(record, &mut media) {
                 Ok(room) if !self.rooms.contains_key(&room.code) => {
+                    for (f, _) in room.media.files() {
+                        self.stored_media.insert(f.sha256().to_string());
+                    }
                     self.rooms.insert(room.code.clone(), room);
                 }
                 Ok(_) => skipped.push(NotRestored {
@@ -264,7 +276,10 @@ impl RelayCore {
             }),
             None => None,
         };
-        let (limits, store) = super::media_store::limits(s);
+        // Whole-file and chunked files alike: the larger limits.
+        let (whole, _) = super::media_store::limits(s);
+        let (mut limits, store) = super::media_store::chunked_limits(s);
+        limits.max_file_bytes = limits.max_file_bytes.max(whole.max_file_bytes);
         let mut store_media = super::media_store::MediaStore::default();
         let by = r.media.uploaded_by.clone().unwrap_or_default();
         for f in &r.media.files {

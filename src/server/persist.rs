@@ -85,6 +85,7 @@ impl Writer {
                                 PersistOp::Put { record, .. } => record.code.clone(),
                                 PersistOp::Delete(code) => code.clone(),
                             };
+                            let op = carry_media(pending.remove(&code), op);
                             pending.insert(code, op);
                         }
                     };
@@ -122,6 +123,23 @@ impl Drop for Writer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The last operation for a room, carrying the media bytes of the one it replaces: the
+/// core hands each file's bytes out once ([`RelayCore::poll_persist`]), so they must
+/// not be lost when a later change of the same room supersedes the first.
+fn carry_media(old: Option<PersistOp>, new: PersistOp) -> PersistOp {
+    let Some(PersistOp::Put { media: carried, .. }) = old else {
+        return new;
+    };
+    match new {
+        PersistOp::Put { record, mut media } => {
+            media.extend(carried);
+            PersistOp::Put { record, media }
+        }
+        // A room deleted in the window: its bytes are not needed.
+        delete @ PersistOp::Delete(_) => delete,
     }
 }
 
