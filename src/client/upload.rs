@@ -20,8 +20,8 @@ use serde_json::json;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum UpStep {
     Begin,
-    /// The chunk ending at offset `.0`, `.1` bytes long.
-    Chunk(u64, u64),
+    /// The chunk ending at offset `.0`.
+    Chunk(u64),
 }
 
 /// A chunked upload in progress.
@@ -33,8 +33,9 @@ pub(super) struct Upload {
     /// Next offset to send.
     next: u64,
     in_flight: usize,
-    /// Bytes the relay took from this call.
-    uploaded: u64,
+    /// Where the relay stood at this call's first announcement (the bytes it held
+    /// already); the file's size less this is what the call uploaded.
+    held_before: Option<u64>,
     retries: u32,
     /// When to announce again; `None` while requests are in flight.
     wake: Option<u64>,
@@ -60,7 +61,7 @@ impl ClientCore {
             upload_id: String::new(),
             next: 0,
             in_flight: 0,
-            uploaded: 0,
+            held_before: None,
             retries: 0,
             wake: Some(now),
         });
@@ -120,7 +121,7 @@ impl ClientCore {
             let header =
                 json!({"type": "request", "id": id, "action": PUT_CHUNK, "payload": p}).to_string();
             let frame = encode_frame(&header, data);
-            let purpose = Purpose::Upload(op, UpStep::Chunk(end, end - start));
+            let purpose = Purpose::Upload(op, UpStep::Chunk(end));
             let deadline = now + self.settings.request_timeout_ms;
             self.pending
                 .insert(id, super::Pending { purpose, deadline });
@@ -142,13 +143,14 @@ impl ClientCore {
             return;
         };
         match (step, status) {
-            (_, Ok(s)) if s.done => {
-                if let UpStep::Chunk(_, len) = step {
-                    u.uploaded += len;
-                }
+            (UpStep::Begin, Ok(s)) if s.done => {
+                // The relay held the content already: nothing moved in this call.
+                u.held_before.get_or_insert(u.file.size() as u64);
                 self.upload_done(op, now);
             }
+            (_, Ok(s)) if s.done => self.upload_done(op, now),
             (UpStep::Begin, Ok(s)) => {
+                u.held_before.get_or_insert(s.offset);
                 u.upload_id = s.upload_id;
                 u.next = s.offset.min(u.file.size() as u64);
                 u.in_flight = 0;
@@ -156,8 +158,7 @@ impl ClientCore {
                 self.dirty = true;
                 self.send_chunks(op, now);
             }
-            (UpStep::Chunk(end, len), Ok(_)) => {
-                u.uploaded += len;
+            (UpStep::Chunk(end), Ok(_)) => {
                 u.retries = 0;
                 u.in_flight = u.in_flight.saturating_sub(1);
                 self.state.media_upload.bytes_done = end;
@@ -219,7 +220,7 @@ impl ClientCore {
         self.finish(
             op,
             Ok(OpValue::Published {
-                uploaded_bytes: u.uploaded.min(size),
+                uploaded_bytes: size - u.held_before.unwrap_or(0).min(size),
                 size,
                 sha256: u.file.sha256().to_string(),
             }),
