@@ -237,3 +237,71 @@ fn the_whole_file_path_stays_when_the_relay_does_not_negotiate_chunks() {
         (small.len() as u64, small.len() as u64)
     );
 }
+
+fn download_cached(s: &mut Sim) -> Result<OpValue, String> {
+    s.call(1, |c, op, now| c.download_session_media_with(op, true, now))
+        .map_err(|e| e.code().into_owned())
+}
+
+#[test]
+fn cached_files_are_not_fetched_but_still_verified() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let (a, b) = (big(2 * MIB, 10), big(3 * MIB, 11));
+    publish(&mut s, file("a", a.clone())).expect("a");
+    publish(&mut s, file("b", b.clone())).expect("b");
+    // Miss: both fetched, both cached.
+    download_cached(&mut s).expect("first");
+    let md = s.client(1).state().media_download.clone();
+    assert_eq!(md.bytes_fetched, (a.len() + b.len()) as u64);
+    assert_eq!(s.sim_client(1).cache.len(), 2);
+    // Hit: nothing fetched, both handed on.
+    s.sim_client(1).files.clear();
+    download_cached(&mut s).expect("second");
+    let md = s.client(1).state().media_download.clone();
+    assert_eq!(
+        (md.bytes_done, md.bytes_fetched),
+        ((a.len() + b.len()) as u64, 0)
+    );
+    assert_eq!(s.sim_client(1).files.len(), 2);
+    // A damaged cache entry is not trusted: that file is fetched again.
+    let key = online_sync::validate::digest::sha256_hex(&b);
+    if let Some(v) = s.sim_client(1).cache.get_mut(&key) {
+        v[100] ^= 1;
+    }
+    s.sim_client(1).files.clear();
+    download_cached(&mut s).expect("third");
+    let md = s.client(1).state().media_download.clone();
+    assert_eq!(md.bytes_fetched, b.len() as u64);
+    assert_eq!(s.sim_client(1).files[1].bytes(), &b[..]);
+    // Without a cache, everything is fetched.
+    download(&mut s).expect("uncached");
+    let md = &s.client(1).state().media_download;
+    assert_eq!(md.bytes_fetched, (a.len() + b.len()) as u64);
+}
+
+#[test]
+fn a_republish_with_one_changed_file_moves_one_file_each_way() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let files: Vec<Vec<u8>> = (0..3).map(|i| big(MIB + i, 20 + i as u8)).collect();
+    for (i, f) in files.iter().enumerate() {
+        publish(&mut s, file(&format!("p{i}"), f.clone())).expect("publish");
+    }
+    download_cached(&mut s).expect("first");
+    let changed = big(MIB + 7, 99);
+    let up: Vec<u64> = (0..3)
+        .map(|i| {
+            let bytes = if i == 1 {
+                changed.clone()
+            } else {
+                files[i].clone()
+            };
+            publish(&mut s, file(&format!("p{i}"), bytes)).expect("republish")
+        })
+        .collect();
+    assert_eq!(up, vec![0, changed.len() as u64, 0]);
+    download_cached(&mut s).expect("second");
+    assert_eq!(
+        s.client(1).state().media_download.bytes_fetched,
+        changed.len() as u64
+    );
+}

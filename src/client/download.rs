@@ -30,7 +30,7 @@ pub(super) const LINK_POLL_MS: u64 = 250;
 #[derive(Debug)]
 pub(super) struct Download {
     pub(super) op: OpId,
-    manifest: Manifest,
+    pub(super) manifest: Manifest,
     /// Index of the next file to request.
     pub(super) next: usize,
     /// Retries spent on the current file.
@@ -40,6 +40,12 @@ pub(super) struct Download {
     pub(super) last_sent: u64,
     /// The current file's chunked fetch.
     pub(super) fetch: Option<super::fetch::FileFetch>,
+    /// Whether the host app gave a content-addressed cache.
+    pub(super) use_cache: bool,
+    /// The file whose cache lookup is out.
+    pub(super) cache_wait: Option<usize>,
+    /// The file whose cache lookup missed (it is fetched).
+    pub(super) cache_missed: Option<usize>,
 }
 
 impl Download {
@@ -63,6 +69,14 @@ impl ClientCore {
     /// Downloads every media file of the session, emitting each verified file as
     /// [`ClientOutput::MediaFile`]. A download already running ends with `transfer-cancelled`.
     pub fn download_session_media(&mut self, op: OpId, now: u64) {
+        self.download_session_media_with(op, false, now);
+    }
+
+    /// [`ClientCore::download_session_media`] with a content-addressed cache: before
+    /// each file it asks [`ClientOutput::CacheGet`] and waits for
+    /// [`ClientCore::handle_cache`]; a hit (whose bytes pass the file's checks) is not
+    /// fetched.
+    pub fn download_session_media_with(&mut self, op: OpId, use_cache: bool, now: u64) {
         let code = match self.state.status {
             super::state::Status::Hosting | super::state::Status::Joined => {
                 self.state.session_code.clone()
@@ -78,6 +92,9 @@ impl ClientCore {
             wake: None,
             last_sent: now,
             fetch: None,
+            use_cache,
+            cache_wait: None,
+            cache_missed: None,
         });
         self.state.media_download = MediaDownload {
             state: DownloadState::Manifest,
@@ -205,6 +222,9 @@ impl ClientCore {
         }
         if d.next >= d.manifest.files.len() {
             return self.download_complete(now);
+        }
+        if d.use_cache && d.cache_missed != Some(d.next) {
+            return self.ask_cache(now);
         }
         d.wake = None;
         d.last_sent = now;

@@ -10,6 +10,7 @@
 //! from [`ClientCore::poll_timeout`].
 
 mod apply;
+mod cache;
 mod commands;
 mod download;
 mod fetch;
@@ -59,6 +60,14 @@ pub enum ClientOutput {
         /// Whether its bytes came over the network (a cache may keep them), not
         /// from the download's cache.
         fetched: bool,
+    },
+    /// Look `sha256` up in the download's cache; answer with
+    /// [`ClientCore::handle_cache`].
+    CacheGet {
+        /// The download command.
+        op: OpId,
+        /// The file's SHA-256, 64 lowercase hex.
+        sha256: String,
     },
     /// [`ClientCore::state`] changed.
     StateChanged,

@@ -61,6 +61,9 @@ pub struct SimClient {
     pub files: Vec<MediaFile>,
     /// Every state the client published, in order.
     pub states: Vec<ClientState>,
+    /// A content-addressed media cache (`downloadSessionMedia({cache})`): answers the
+    /// core's lookups at once and keeps every fetched file.
+    pub cache: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +138,7 @@ impl Sim {
             done: HashMap::new(),
             files: Vec::new(),
             states: Vec::new(),
+            cache: Default::default(),
         });
         self.clients.len() - 1
     }
@@ -417,7 +421,19 @@ impl Sim {
                 ClientOutput::Done { op, result } => {
                     self.clients[i].done.insert(op, result);
                 }
-                ClientOutput::MediaFile { file, .. } => self.clients[i].files.push(file),
+                ClientOutput::MediaFile { file, fetched, .. } => {
+                    let c = &mut self.clients[i];
+                    if fetched {
+                        c.cache
+                            .insert(file.sha256().to_string(), file.bytes().to_vec());
+                    }
+                    c.files.push(file);
+                }
+                ClientOutput::CacheGet { op, sha256 } => {
+                    let c = &mut self.clients[i];
+                    let bytes = c.cache.get(&sha256).cloned();
+                    c.core.handle_cache(op, &sha256, bytes, self.now);
+                }
                 ClientOutput::StateChanged => {
                     let s = self.clients[i].core.state().clone();
                     self.clients[i].states.push(s);

@@ -126,10 +126,22 @@ export interface LocalMediaFileInput {
   bytes: Uint8Array;
 }
 
+/** A content-addressed media cache: keys are SHA-256, 64 lowercase hex. */
+export interface MediaCache {
+  get(sha256: string): Promise<Uint8Array | undefined | null> | Uint8Array | undefined | null;
+  put(sha256: string, bytes: Uint8Array): Promise<void> | void;
+}
+
 /** Options of `downloadSessionMedia`. */
 export interface DownloadOptions {
-  /** Called with each verified file. */
+  /** Called with each verified file (cached ones too). */
   onFile?: (file: SessionMediaFile) => void;
+  /**
+   * Files whose SHA-256 the cache holds are not fetched (their bytes are still verified);
+   * fetched files are put into it. Default: IndexedDB (`online-sync-media`) where the host
+   * has it, none elsewhere; `false`: no cache. A cache that throws or rejects counts as a miss.
+   */
+  cache?: MediaCache | false;
 }
 
 /** What `publishSessionMediaFile` resolves with: the state, and what moved. */
