@@ -161,6 +161,9 @@ impl Driver {
                     self.done.insert(op, result);
                 }
                 ClientOutput::MediaFile { file, .. } => self.files.push(file),
+                ClientOutput::CacheGet { op, sha256 } => {
+                    self.core.handle_cache(op, &sha256, None, now)
+                }
                 ClientOutput::StateChanged => {}
             }
         }
