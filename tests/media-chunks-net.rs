@@ -48,6 +48,8 @@ fn image(len: usize, seed: u32) -> Vec<u8> {
 /// connection it holds.
 struct Proxy {
     addr: SocketAddr,
+    /// Where new connections go (a restarted relay listens elsewhere).
+    upstream: Arc<Mutex<SocketAddr>>,
     /// Bytes relay -> client, client -> relay.
     down: Arc<AtomicU64>,
     up: Arc<AtomicU64>,
@@ -60,10 +62,12 @@ impl Proxy {
         let addr = listener.local_addr().expect("addr");
         let (down, up) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (d, u, c) = (down.clone(), up.clone(), conns.clone());
+        let target = Arc::new(Mutex::new(upstream));
+        let (d, u, c, t) = (down.clone(), up.clone(), conns.clone(), target.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let Ok(relay) = TcpStream::connect(upstream).await else {
+                let to = *t.lock().expect("upstream");
+                let Ok(relay) = TcpStream::connect(to).await else {
                     continue;
                 };
                 let (d, u) = (d.clone(), u.clone());
@@ -79,6 +83,7 @@ impl Proxy {
         });
         Proxy {
             addr,
+            upstream: target,
             down,
             up,
             conns,
@@ -374,6 +379,70 @@ async fn an_upload_cut_mid_file_goes_on_from_what_the_relay_holds() {
     let carried = proxy.up.load(Ordering::Relaxed) - before;
     eprintln!("upload: {carried} bytes crossed, uploadedBytes {uploaded_bytes}");
     assert!(carried < bytes.len() as u64 * 3 / 2, "{carried}");
+    guest
+        .call(|c, op, now| c.download_session_media(op, now))
+        .await
+        .expect("download");
+    assert_eq!(guest.files.pop().expect("file").bytes(), &bytes[..]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_goes_on_after_a_relay_restart_with_its_data_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("utf-8 path").to_string();
+    let relay = RelayChild::spawn(&["--data-dir", &data], &[], None);
+    let proxy = Proxy::start(relay.addr).await;
+    let mut host = Driver::new("host-1", proxy.addr);
+    let opts = HostOptions {
+        session_code: Some(CODE.into()),
+        ..HostOptions::default()
+    };
+    host.call(|c, op, now| c.host_session(op, opts, [1; 8], now))
+        .await
+        .expect("host");
+    let bytes = image(10 * MIB, 13);
+    let op =
+        host.start_op(|c, op, now| c.publish_session_media_file(op, local(bytes.clone()), now));
+    let mut relay = Some(relay);
+    let mut killed_at = None;
+    let up_at_kill = AtomicU64::new(0);
+    let r = host
+        .run(op, |core| {
+            if killed_at.is_none() && core.state().media_upload.bytes_done >= 5 * MIB as u64 {
+                killed_at = Some(core.state().media_upload.bytes_done);
+                // Past the write-behind window, then kill -9 and start again on the dir.
+                std::thread::sleep(Duration::from_millis(400));
+                drop(relay.take());
+                proxy.cut();
+                up_at_kill.store(proxy.up.load(Ordering::Relaxed), Ordering::Relaxed);
+                let again = RelayChild::spawn(&["--data-dir", &data], &[], None);
+                *proxy.upstream.lock().expect("upstream") = again.addr;
+                relay = Some(again);
+            }
+        })
+        .await
+        .expect("the upload finished on the restarted relay");
+    let held = killed_at.expect("the relay was restarted mid-upload");
+    let OpValue::Published { uploaded_bytes, .. } = r else {
+        panic!("{r:?}")
+    };
+    let after = proxy.up.load(Ordering::Relaxed) - up_at_kill.load(Ordering::Relaxed);
+    eprintln!(
+        "restart at {held} B acknowledged; {after} B crossed after it; uploadedBytes {uploaded_bytes} of {}",
+        bytes.len()
+    );
+    // What the restarted relay had kept on disk was not sent again.
+    assert!(after < bytes.len() as u64 - held + MIB as u64, "{after}");
+    assert_eq!(uploaded_bytes, bytes.len() as u64);
+    let mut guest = Driver::new("guest-1", proxy.addr);
+    let opts = JoinOptions {
+        session_code: CODE.into(),
+        ..JoinOptions::default()
+    };
+    guest
+        .call(|c, op, now| c.join_session(op, opts, now))
+        .await
+        .expect("join");
     guest
         .call(|c, op, now| c.download_session_media(op, now))
         .await

@@ -179,8 +179,7 @@ impl RelayCore {
         let Some(partial) = room.media.uploads.get_mut(&upload_id) else {
             return Err(Code::MediaUploadNotFound.into());
         };
-        partial.bytes.extend_from_slice(&data);
-        partial.touched = now;
+        partial.append(declared, &data, now);
         if end < partial.file.size() as u64 {
             return Ok(status(&upload_id, end, false));
         }

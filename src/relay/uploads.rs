@@ -15,6 +15,8 @@ pub struct Partial {
     pub file: Announced,
     /// The verified prefix of its bytes.
     pub bytes: Vec<u8>,
+    /// The chunks of the prefix, in order: each one's SHA-256 and length.
+    pub chunks: Vec<(String, usize)>,
     /// Last chunk or announcement, relay ms.
     pub touched: u64,
 }
@@ -23,6 +25,23 @@ impl Partial {
     /// Bytes held (where the next chunk starts).
     pub fn held(&self) -> u64 {
         self.bytes.len() as u64
+    }
+
+    /// Appends a chunk whose hash was checked.
+    pub fn append(&mut self, sha256: String, data: &[u8], now: u64) {
+        self.bytes.extend_from_slice(data);
+        self.chunks.push((sha256, data.len()));
+        self.touched = now;
+    }
+
+    /// Each chunk held: its SHA-256 and its bytes.
+    pub fn chunk_bytes(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let mut at = 0;
+        self.chunks.iter().map(move |(sha, len)| {
+            let part = &self.bytes[at..at + len];
+            at += len;
+            (sha.as_str(), part)
+        })
     }
 }
 
@@ -48,6 +67,7 @@ impl Uploads {
         self.partials.push(Partial {
             file,
             bytes: Vec::new(),
+            chunks: Vec::new(),
             touched: now,
         });
         0

@@ -37,6 +37,26 @@ pub fn restore(store: &dyn RoomStore, core: &mut RelayCore, now: u64) -> usize {
         tracing::warn!(room = %d.room, identity = %d.identity, reason = %d.reason, "stored media file dropped");
     }
     let count = loaded.rooms.len();
+    // Media no loaded room references (chunks of uploads finished or given up, files
+    // replaced): deleted before the relay serves, so nothing can be writing them.
+    let live: std::collections::HashSet<String> = loaded
+        .rooms
+        .iter()
+        .flat_map(|r| {
+            let files = r.media.files.iter().map(|f| f.sha256.clone());
+            let chunks = r
+                .media
+                .uploads
+                .iter()
+                .flat_map(|u| u.chunks.iter().cloned());
+            files.chain(chunks).collect::<Vec<_>>()
+        })
+        .collect();
+    match store.retain_media(&live) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "unreferenced media deleted"),
+        Err(e) => tracing::warn!(error = %e, "unreferenced media not deleted"),
+    }
     let not = core.restore(
         loaded.rooms,
         |sha| match store.read_media(sha) {

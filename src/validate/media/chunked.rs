@@ -32,6 +32,21 @@ impl Announced {
         &self.identity
     }
 
+    /// The cleaned name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The whitelisted extension.
+    pub fn ext(&self) -> &str {
+        &self.ext
+    }
+
+    /// The canonical MIME type.
+    pub fn mime(&self) -> &'static str {
+        self.mime
+    }
+
     /// The declared size, bytes.
     pub fn size(&self) -> usize {
         self.size
