@@ -305,3 +305,24 @@ fn a_republish_with_one_changed_file_moves_one_file_each_way() {
         changed.len() as u64
     );
 }
+
+#[test]
+fn a_whole_file_request_gets_time_for_its_size_not_just_the_request_timeout() {
+    // A 1.9 MB file on the whole-file path: at 200 KB/s it needs ~13 s on the wire, more
+    // than the 8 s request timeout; the request may take 8 s plus its base64 bytes at
+    // 16 KiB/s.
+    let relay = RelaySettings {
+        disable_media_chunks: true,
+        ..settings()
+    };
+    let mut s = room_with(relay, ClientSettings::default());
+    publish(&mut s, file("a", big(1_900_000, 30))).expect("publish");
+    let op = s.start(1, |c, op, now| c.download_session_media(op, now));
+    while s.client(1).state().media_download.current_identity != "a" {
+        assert!(s.step());
+    }
+    let deadline = s.client(1).poll_timeout().expect("a deadline") - s.now();
+    let allowance = 1_900_000 / 3 * 4 * 1000 / (16 * 1024);
+    assert!(deadline >= 8000 + allowance - 100, "{deadline}");
+    s.run(1, op).expect("download");
+}

@@ -150,3 +150,75 @@ fn transfer_rates_and_file_limits_hold_at_their_edges() {
         true
     );
 }
+
+#[test]
+fn session_total_and_held_upload_bytes_hold_at_their_edges() {
+    // The session total counts files, unfinished uploads (announced sizes) and the new one.
+    let mut r = Relay::with(|s| s.max_chunked_media_total_bytes = 3000);
+    host(&mut r, 1, true);
+    let a = media_bytes(1000);
+    let b = media_bytes(2000);
+    let mut b2 = b.clone();
+    b2[1999] ^= 1;
+    r.ok(1, "beginSessionMediaUpload", announce(&a));
+    let mut second = announce(&b);
+    second["file"]["identity"] = json!("img-2");
+    r.ok(1, "beginSessionMediaUpload", second);
+    let mut third = announce(&b2);
+    third["file"]["identity"] = json!("img-3");
+    third["file"]["size"] = json!(1);
+    third["file"]["sha256"] = json!(sha256_hex(&b2[..1]));
+    assert_eq!(
+        r.err(1, "beginSessionMediaUpload", third),
+        "session-media-too-large"
+    );
+
+    // Bytes of unfinished uploads, every room together: at the edge, and one past it.
+    let mut r = Relay::with(|s| s.max_partial_upload_bytes = 3000);
+    host(&mut r, 1, true);
+    r.ok(1, "beginSessionMediaUpload", announce(&a));
+    let mut second = announce(&b);
+    second["file"]["identity"] = json!("img-2");
+    r.ok(1, "beginSessionMediaUpload", second);
+    let c = media_bytes(1);
+    let mut third = announce(&c);
+    third["file"]["identity"] = json!("img-3");
+    let (_, reply) = r.request(1, "beginSessionMediaUpload", third);
+    assert_eq!(reply, Err("media-rate-limited".to_string()));
+}
+
+#[test]
+fn a_room_rate_is_shared_by_its_members() {
+    let mut r = Relay::with(|s| {
+        s.media_rate_room_bytes_per_sec = MIB as u64;
+    });
+    host(&mut r, 1, true);
+    let bytes = media_bytes(MIB);
+    let status = r.ok(1, "beginSessionMediaUpload", announce(&bytes));
+    UPLOAD.with(|u| *u.borrow_mut() = status["uploadId"].as_str().unwrap().to_string());
+    assert_eq!(
+        put(&mut r, 1, "c1", 0, &bytes, &sha256_hex(&bytes))["result"]["done"],
+        true
+    );
+    // Another member, another address, same room: the room's second is spent.
+    r.connect_from(2, "10.0.0.2");
+    r.send(2, HELLO);
+    r.ok(
+        2,
+        "joinRoom",
+        json!({"sessionCode": CODE, "clientId": "guest-1"}),
+    );
+    let (_, reply) = r.request(
+        2,
+        "getSessionMediaChunk",
+        json!({"sessionCode": CODE, "identity": "img-1", "offset": 0}),
+    );
+    assert_eq!(reply, Err("media-rate-limited".to_string()));
+    r.advance(1000);
+    let chunk = r.ok(
+        2,
+        "getSessionMediaChunk",
+        json!({"sessionCode": CODE, "identity": "img-1", "offset": 0}),
+    );
+    assert_eq!(chunk["sha256"], sha256_hex(&bytes));
+}
