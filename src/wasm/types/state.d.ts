@@ -45,6 +45,11 @@ export type SyncErrorCode =
   | "invalid-rtc-signal"
   | "invalid-drawing-sync"
   | "drawing-sync-too-large"
+  // Our chunked media extension (media-chunks).
+  | "media-chunk-corrupt"
+  | "media-chunk-out-of-order"
+  | "media-upload-not-found"
+  | "media-rate-limited"
   // Client-side codes.
   | "host-disconnected"
   | "session-expired"
