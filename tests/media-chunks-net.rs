@@ -449,3 +449,50 @@ async fn an_upload_goes_on_after_a_relay_restart_with_its_data_dir() {
         .expect("download");
     assert_eq!(guest.files.pop().expect("file").bytes(), &bytes[..]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_goes_on_after_a_relay_restart_with_its_data_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("utf-8 path").to_string();
+    let relay = RelayChild::spawn(&["--data-dir", &data], &[], None);
+    let proxy = Proxy::start(relay.addr).await;
+    let (mut host, mut guest) = session(relay.addr, proxy.addr).await;
+    let bytes = image(16 * MIB, 14);
+    host.call(|c, op, now| c.publish_session_media_file(op, local(bytes.clone()), now))
+        .await
+        .expect("publish");
+    drop(host);
+    // Past the write-behind window: the file is on disk.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = proxy.down.load(Ordering::Relaxed);
+    let op = guest.start_op(|c, op, now| c.download_session_media(op, now));
+    let mut relay = Some(relay);
+    let mut restarted = false;
+    let r = guest
+        .run(op, |core| {
+            if !restarted && core.state().media_download.bytes_done >= 8 * MIB as u64 {
+                restarted = true;
+                drop(relay.take());
+                proxy.cut();
+                let again = RelayChild::spawn(&["--data-dir", &data], &[], None);
+                *proxy.upstream.lock().expect("upstream") = again.addr;
+                relay = Some(again);
+            }
+        })
+        .await;
+    assert!(restarted);
+    assert_eq!(
+        r.expect("the download finished on the restarted relay"),
+        OpValue::Downloaded {
+            files: 1,
+            bytes: bytes.len() as u64
+        }
+    );
+    assert_eq!(guest.files.pop().expect("file").bytes(), &bytes[..]);
+    let carried = proxy.down.load(Ordering::Relaxed) - before;
+    eprintln!(
+        "download across a relay restart: {carried} B crossed for {}",
+        bytes.len()
+    );
+    assert!(carried < bytes.len() as u64 * 3 / 2, "{carried}");
+}
