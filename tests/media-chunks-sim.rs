@@ -326,3 +326,53 @@ fn a_whole_file_request_gets_time_for_its_size_not_just_the_request_timeout() {
     assert!(deadline >= 8000 + allowance - 100, "{deadline}");
     s.run(1, op).expect("download");
 }
+
+#[test]
+fn the_deployed_host_flow_lock_reset_republish_moves_only_what_changed() {
+    let mut s = room_with(settings(), ClientSettings::default());
+    let files: Vec<Vec<u8>> = (0..3).map(|i| big(MIB + i, 40 + i as u8)).collect();
+    for (i, f) in files.iter().enumerate() {
+        publish(&mut s, file(&format!("p{i}"), f.clone())).expect("publish");
+    }
+    // Lock, reset, upload every file again (one changed), unlock: as the app does.
+    s.call(0, |c, op, now| {
+        c.set_session_media_upload_status(op, true, 3, now)
+    })
+    .expect("lock");
+    s.call(0, |c, op, now| c.reset_session_media_pack(op, now))
+        .expect("reset");
+    let changed = big(MIB + 9, 77);
+    let up: Vec<u64> = (0..3)
+        .map(|i| {
+            let bytes = if i == 2 {
+                changed.clone()
+            } else {
+                files[i].clone()
+            };
+            publish(&mut s, file(&format!("p{i}"), bytes)).expect("republish")
+        })
+        .collect();
+    s.call(0, |c, op, now| {
+        c.set_session_media_upload_status(op, false, 0, now)
+    })
+    .expect("unlock");
+    assert_eq!(up, vec![0, 0, changed.len() as u64]);
+    let media = s
+        .relay()
+        .room_snapshot(CODE)
+        .expect("room")
+        .session_media_meta
+        .expect("media");
+    assert_eq!(media.files_count, 3);
+    // Once the lock is released, what the reset kept is gone.
+    s.call(0, |c, op, now| c.reset_session_media_pack(op, now))
+        .expect("reset");
+    s.call(0, |c, op, now| {
+        c.set_session_media_upload_status(op, false, 0, now)
+    })
+    .expect("unlock");
+    assert_eq!(
+        publish(&mut s, file("p0", files[0].clone())),
+        Ok(files[0].len() as u64)
+    );
+}

@@ -74,7 +74,8 @@ impl RelayCore {
             })
     }
 
-    /// Bytes every room's unfinished uploads may grow to.
+    /// Bytes every room's unfinished uploads may grow to (what a reset keeps for a
+    /// republish is bounded by the session's total it came from).
     fn partial_bytes(&self) -> usize {
         self.rooms
             .values()
@@ -97,6 +98,7 @@ impl RelayCore {
         let room = self.host_room(code, client)?;
         let file = validate_announce(p.get("file"), &limits)?;
         room.media.uploads.drop_stale(now, stale_ms);
+        room.media.drop_stale_recent(now, stale_ms);
         room.media.touch_lock(now);
         if let Some(held) = room.media.find_sha(file.sha256()) {
             let file = file.renamed_file(held);

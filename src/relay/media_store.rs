@@ -34,6 +34,11 @@ pub struct MediaStore {
     lock: Option<UploadLock>,
     /// Unfinished chunked uploads.
     pub uploads: super::uploads::Uploads,
+    /// Files a reset took out of the manifest, with the reset's time: kept (not
+    /// served) while the host publishes again, so a republished file whose bytes did
+    /// not change moves nothing (the deployed host flow resets before it uploads).
+    /// Dropped when the upload lock is released or after `UPLOAD_LOCK_STALE_MS`.
+    recent: Vec<(MediaFile, u64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,7 +101,7 @@ impl MediaStore {
     /// Empties the files. The upload lock is kept (unlike the deployed relay, whose
     /// reset cleared the lock the host had just taken).
     pub fn reset(&mut self, by: &str, now: u64) {
-        self.files.clear();
+        self.recent = self.files.drain(..).map(|s| (s.file, now)).collect();
         self.uploads.clear();
         self.total_bytes = 0;
         self.touch(by, now);
@@ -109,6 +114,9 @@ impl MediaStore {
 
     /// Takes (`in_progress`) or releases the upload lock.
     pub fn set_upload_status(&mut self, in_progress: bool, total: u64, by: &str, now: u64) {
+        if !in_progress {
+            self.recent.clear();
+        }
         self.lock = in_progress.then(|| UploadLock {
             total,
             started_at: now,
@@ -167,12 +175,21 @@ impl MediaStore {
             .find(|f| f.identity() == identity)
     }
 
-    /// A file whose bytes hash to `sha256`, under any identity.
+    /// A file whose bytes hash to `sha256`, under any identity, or one a recent reset
+    /// took out.
     pub fn find_sha(&self, sha256: &str) -> Option<&MediaFile> {
+        let recent = self.recent.iter().map(|(f, _)| f);
         self.files
             .iter()
             .map(|s| &s.file)
+            .chain(recent)
             .find(|f| f.sha256() == sha256)
+    }
+
+    /// Forgets what a reset took out longer than `stale_ms` ago.
+    pub fn drop_stale_recent(&mut self, now: u64, stale_ms: u64) {
+        self.recent
+            .retain(|(_, at)| now.saturating_sub(*at) < stale_ms);
     }
 
     /// Bytes of all files.
