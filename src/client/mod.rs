@@ -1,7 +1,9 @@
 //! The client session state machine, sans IO.
 //!
 //! Inputs: commands from the host app (each with an [`OpId`] the caller picks),
-//! relay frames ([`ClientCore::handle_frame`]), connection events
+//! relay frames ([`ClientCore::handle_frame`], chunk frames with
+//! [`ClientCore::handle_binary`]), cache answers ([`ClientCore::handle_cache`]),
+//! connection events
 //! ([`ClientCore::handle_connected`], [`ClientCore::handle_connect_failed`],
 //! [`ClientCore::handle_disconnected`]) and time ([`ClientCore::handle_timeout`]).
 //! Outputs, drained with [`ClientCore::poll_output`]: frames to send, connection
@@ -17,6 +19,7 @@ mod fetch;
 mod gate;
 mod replies;
 pub mod state;
+mod transfer;
 mod upload;
 
 use crate::error::{Code, SyncError};
@@ -383,58 +386,6 @@ impl ClientCore {
         self.download_tick(now);
         self.upload_tick(now);
         self.release_idle_link();
-    }
-
-    /// One binary frame from the relay: a chunk frame (a chunk a download asked
-    /// for). Anything else, or a chunk nobody waits for, is ignored.
-    pub fn handle_binary(&mut self, bytes: &[u8], now: u64) {
-        use crate::protocol::{chunks, ServerFrame};
-        let Some((header, data)) = chunks::decode_frame(bytes) else {
-            return;
-        };
-        let Some(ServerFrame::Response { id, outcome }) = ServerFrame::parse(header) else {
-            return;
-        };
-        let Some(p) = self.pending.remove(&id) else {
-            return;
-        };
-        let outcome = outcome.map_err(|code| SyncError::from_code(&code));
-        match p.purpose {
-            Purpose::Download(op, download::Step::Chunk(i, offset)) => {
-                self.chunk_reply(op, i, offset, outcome.map(|raw| (raw, data)), now)
-            }
-            other => self.on_reply(other, Err(Code::RequestFailed.into()), now),
-        }
-        self.release_idle_link();
-    }
-
-    /// Moves the deadline of every request of `op` to `now` plus the request
-    /// timeout: a transfer that moves is never timed out, only a stalled one.
-    fn bump_deadlines(&mut self, op: OpId, now: u64) {
-        let deadline = now + self.settings.request_timeout_ms;
-        for p in self.pending.values_mut() {
-            if matches!(p.purpose, Purpose::Download(o, _) | Purpose::Upload(o, _) if o == op) {
-                p.deadline = p.deadline.max(deadline);
-            }
-        }
-    }
-
-    /// Whether a reconnect's own requests (snapshot, rejoin, resume) are in flight.
-    fn rejoining(&self) -> bool {
-        self.pending.values().any(|p| {
-            matches!(
-                p.purpose,
-                Purpose::Resume | Purpose::Rejoin | Purpose::AutoResume
-            )
-        })
-    }
-
-    /// Whether the session is live on an open link (chunk transfers may go on).
-    fn transfer_ready(&self) -> bool {
-        self.link == Link::Up
-            && self.reconnect.is_none()
-            && !self.rejoining()
-            && matches!(self.state.status, Status::Hosting | Status::Joined)
     }
 
     /// One frame from the relay. Anything malformed or unknown is ignored.
