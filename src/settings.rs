@@ -192,6 +192,10 @@ relay_settings! {
     max_chunked_media_total_bytes: usize = 2048 * MIB, env "MAX_CHUNKED_MEDIA_TOTAL_BYTES", min 1;
     /// Bytes of unfinished chunked uploads the relay holds at once, every room together.
     max_partial_upload_bytes: usize = 512 * MIB, env "MAX_PARTIAL_UPLOAD_BYTES", min 1;
+    /// Bytes of media the relay holds at once, every room's files and unfinished
+    /// uploads together (it keeps them in memory): a chunked upload that would pass it
+    /// is refused (`session-media-too-large`).
+    max_media_held_bytes: u64 = 4096 * MIB as u64, env "MAX_MEDIA_HELD_BYTES", min MIB as u64;
     /// Chunk bytes per second one client address may move, each way
     /// (`media-rate-limited` with `retryAfterMs` past it); at least one chunk.
     media_rate_ip_bytes_per_sec: u64 = 32 * MIB as u64, env "MEDIA_RATE_IP_BYTES_PER_SEC", min MIB as u64;

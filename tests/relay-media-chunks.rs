@@ -222,3 +222,38 @@ fn a_room_rate_is_shared_by_its_members() {
     );
     assert_eq!(chunk["sha256"], sha256_hex(&bytes));
 }
+
+#[test]
+fn the_relay_wide_held_bytes_hold_at_their_edge() {
+    let mut r = Relay::with(|s| s.max_media_held_bytes = 2 * MIB as u64);
+    host(&mut r, 1, true);
+    let a = media_bytes(MIB);
+    let status = r.ok(1, "beginSessionMediaUpload", announce(&a));
+    UPLOAD.with(|u| *u.borrow_mut() = status["uploadId"].as_str().unwrap().to_string());
+    assert_eq!(
+        put(&mut r, 1, "c1", 0, &a, &sha256_hex(&a))["result"]["done"],
+        true
+    );
+    // Another room: a file held (1 MiB) + an unfinished upload (1 MiB) = the edge.
+    r.connect(2);
+    r.send(2, HELLO);
+    let other = json!({"sessionCode": "OTHR-ROOM", "hostClientId": "host-2"});
+    r.ok(2, "createRoom", other);
+    let b = media_bytes(MIB - 16);
+    let mut second = announce(&b);
+    second["sessionCode"] = json!("OTHR-ROOM");
+    r.ok(2, "beginSessionMediaUpload", second);
+    let c = media_bytes(16);
+    let mut third = announce(&c);
+    third["sessionCode"] = json!("OTHR-ROOM");
+    third["file"]["identity"] = json!("img-3");
+    r.ok(2, "beginSessionMediaUpload", third.clone());
+    let d = media_bytes(9);
+    let mut fourth = announce(&d);
+    fourth["sessionCode"] = json!("OTHR-ROOM");
+    fourth["file"]["identity"] = json!("img-4");
+    assert_eq!(
+        r.err(2, "beginSessionMediaUpload", fourth),
+        "session-media-too-large"
+    );
+}

@@ -83,6 +83,14 @@ impl RelayCore {
             .sum()
     }
 
+    /// Bytes of media every room holds or may hold: files and unfinished uploads.
+    fn held_bytes(&self) -> u64 {
+        self.rooms
+            .values()
+            .map(|r| (r.media.total_bytes() + r.media.uploads.reserved()) as u64)
+            .sum()
+    }
+
     /// `beginSessionMediaUpload{file:{identity,name,ext,mime,size,sha256}}`, host only.
     /// Result: [`UploadStatus`]; `done` at once when the room already holds those
     /// bytes (a dedupe: the file is published under its identity, nothing moves).
@@ -117,6 +125,10 @@ impl RelayCore {
             return Err(Code::SessionMediaTooLarge.into());
         }
         let known = room.media.uploads.get_mut(file.sha256()).is_some();
+        let held_max = self.settings.max_media_held_bytes;
+        if !known && self.held_bytes() + file.size() as u64 > held_max {
+            return Err(Code::SessionMediaTooLarge.into());
+        }
         if !known {
             for r in self.rooms.values_mut() {
                 r.media.uploads.drop_stale(now, stale_ms);

@@ -251,6 +251,8 @@ export interface MockRelayOptions {
   maxChunkedMediaTotalBytes?: number;
   /** Announced bytes of unfinished chunked uploads held at once (512 MiB). */
   maxPartialUploadBytes?: number;
+  /** Media bytes held at once, every room's files and unfinished uploads (4 GiB). */
+  maxMediaHeldBytes?: number;
   /** Chunk bytes per second per client address, each way (32 MiB/s; at least 1 MiB). */
   mediaRateIpBytesPerSec?: number;
   /** Chunk bytes per second per room (64 MiB/s; at least 1 MiB). */
