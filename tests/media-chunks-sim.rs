@@ -212,6 +212,20 @@ fn limits_hold_at_their_edges() {
     let mut s = room_with(settings(), guest);
     publish(&mut s, file("edge", big(3 * MIB, 6))).expect("publish");
     assert_eq!(download(&mut s), Err("session-media-incomplete:0/1".into()));
+    // The client's session total, at its edge and one byte under.
+    for (total, expected) in [
+        (3 * MIB, Ok(())),
+        (3 * MIB - 1, Err("session-media-too-large")),
+    ] {
+        let guest = ClientSettings {
+            max_chunked_total_bytes: total,
+            ..ClientSettings::default()
+        };
+        let mut s = room_with(settings(), guest);
+        publish(&mut s, file("edge", big(3 * MIB, 6))).expect("publish");
+        let got = download(&mut s).map(|_| ());
+        assert_eq!(got, expected.map_err(String::from), "{total}");
+    }
 }
 
 #[test]
