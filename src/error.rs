@@ -118,6 +118,15 @@ codes! {
     InvalidDrawingSync => "invalid-drawing-sync", "The drawing message is not valid.";
     /// The drawing message is over the size limit.
     DrawingSyncTooLarge => "drawing-sync-too-large", "The drawing message is too large.";
+    // Codes of our chunked media extension (`media-chunks`).
+    /// A chunk's bytes do not hash to its `sha256`: it was not kept; send it again.
+    MediaChunkCorrupt => "media-chunk-corrupt", "A media chunk arrived damaged.";
+    /// A chunk does not start where the upload stands (the reply says where).
+    MediaChunkOutOfOrder => "media-chunk-out-of-order", "A media chunk arrived out of order.";
+    /// No unfinished upload has this id (never begun, finished, or given up).
+    MediaUploadNotFound => "media-upload-not-found", "This media upload is not in progress.";
+    /// Over the relay's transfer rate for this address or room (`retryAfterMs` says when).
+    MediaRateLimited => "media-rate-limited", "Too many media bytes: slow down.";
     // Client-side codes.
     /// The host left and the session ended.
     HostDisconnected => "host-disconnected", "The host left: the session has ended.";

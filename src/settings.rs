@@ -182,6 +182,25 @@ relay_settings! {
     max_display_name: usize = 32, env "MAX_DISPLAY_NAME", min 8;
     /// scrypt cost as log2(N) for room passwords (14: N=16384, as deployed).
     password_hash_log_n: u8 = 14, env "PASSWORD_HASH_LOG_N", min 1;
+    /// Turns our chunked media extension off: `relay-features` leaves `media-chunks`
+    /// out, so every client uses the whole-file messages, as with the deployed relay.
+    disable_media_chunks: bool = false, env "DISABLE_MEDIA_CHUNKS", min false;
+    /// Bytes of one media file sent in chunks (our `media-chunks` extension).
+    max_chunked_media_file_bytes: usize = 64 * MIB, env "MAX_CHUNKED_MEDIA_FILE_BYTES", min 1;
+    /// Bytes of all media files of a session once a file came in chunks (the whole-file
+    /// path keeps `MAX_SESSION_MEDIA_TOTAL_BYTES`).
+    max_chunked_media_total_bytes: usize = 2048 * MIB, env "MAX_CHUNKED_MEDIA_TOTAL_BYTES", min 1;
+    /// Bytes of unfinished chunked uploads the relay holds at once, every room together.
+    max_partial_upload_bytes: usize = 512 * MIB, env "MAX_PARTIAL_UPLOAD_BYTES", min 1;
+    /// Bytes of media the relay holds at once, every room's files and unfinished
+    /// uploads together (it keeps them in memory): a chunked upload that would pass it
+    /// is refused (`session-media-too-large`).
+    max_media_held_bytes: u64 = 4096 * MIB as u64, env "MAX_MEDIA_HELD_BYTES", min MIB as u64;
+    /// Chunk bytes per second one client address may move, each way
+    /// (`media-rate-limited` with `retryAfterMs` past it); at least one chunk.
+    media_rate_ip_bytes_per_sec: u64 = 32 * MIB as u64, env "MEDIA_RATE_IP_BYTES_PER_SEC", min MIB as u64;
+    /// Chunk bytes per second one room may move, uploads and downloads together.
+    media_rate_room_bytes_per_sec: u64 = 64 * MIB as u64, env "MEDIA_RATE_ROOM_BYTES_PER_SEC", min MIB as u64;
 }
 
 impl SettingValue for u32 {
@@ -243,6 +262,18 @@ pub struct ClientSettings {
     pub media_retry_base_ms: u64,
     /// Longest retry delay, ms.
     pub media_retry_max_ms: u64,
+    /// Largest media file a participant accepts in chunks, bytes (`media-chunks` relays).
+    pub max_chunked_file_bytes: usize,
+    /// Largest total of media a participant accepts from a `media-chunks` relay, bytes.
+    pub max_chunked_total_bytes: usize,
+    /// Bytes per chunk (at most 1 MiB).
+    pub media_chunk_bytes: usize,
+    /// Chunks in flight at once, each way.
+    pub media_chunk_window: usize,
+    /// Slowest line a whole-file transfer is given time for, bytes per second: its
+    /// reply may take `requestTimeoutMs` plus its size at this rate (the whole-file
+    /// path shows no bytes until the end; chunks reset the timeout with each byte).
+    pub media_min_bytes_per_sec: u64,
 }
 
 /// Smallest request timeout the client accepts, ms.
@@ -263,6 +294,11 @@ impl Default for ClientSettings {
             media_retry_attempts: 4,
             media_retry_base_ms: 140,
             media_retry_max_ms: 1400,
+            max_chunked_file_bytes: 64 * MIB,
+            max_chunked_total_bytes: 2048 * MIB,
+            media_chunk_bytes: MIB,
+            media_chunk_window: 4,
+            media_min_bytes_per_sec: 16 * 1024,
         }
     }
 }
@@ -271,6 +307,11 @@ impl ClientSettings {
     /// These settings with the request timeout raised to its minimum.
     pub fn clamped(mut self) -> Self {
         self.request_timeout_ms = self.request_timeout_ms.max(MIN_REQUEST_TIMEOUT_MS);
+        self.media_chunk_bytes = self
+            .media_chunk_bytes
+            .clamp(1, crate::protocol::chunks::MAX_CHUNK_BYTES);
+        self.media_chunk_window = self.media_chunk_window.max(1);
+        self.media_min_bytes_per_sec = self.media_min_bytes_per_sec.max(1);
         self
     }
 }

@@ -38,6 +38,7 @@ fn a_jittery_network_reorders_frames_and_everyone_still_converges() {
         latency_ms: 20,
         jitter_ms: 80,
         loss: 0.0,
+        ..NetEm::default()
     };
     let h = s.add_client("host-1");
     host(&mut s, h, "", "host-only").unwrap();

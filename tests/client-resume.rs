@@ -82,7 +82,7 @@ fn hosting(negotiated: bool) -> ClientCore {
     assert_eq!(d.sent[0]["type"], "notify", "the hello goes first");
     assert_eq!(
         d.sent[0]["payload"],
-        json!({"sessionCode": "", "features": ["resume"]})
+        json!({"sessionCode": "", "features": ["resume", "media-chunks"]})
     );
     assert_eq!(action(&d.sent[1]), "createRoom");
     let extra = if negotiated {

@@ -15,6 +15,7 @@ fn a_lost_request_times_out_and_the_client_ends_idle() {
         latency_ms: 5,
         jitter_ms: 0,
         loss: 1.0,
+        ..NetEm::default()
     };
     let start = s.now();
     assert_eq!(

@@ -120,6 +120,7 @@ impl ClientCore {
                 self.finish(op, result);
             }
             Purpose::Download(op, step) => self.download_reply(op, step, outcome, now),
+            Purpose::Upload(op, step) => self.upload_reply(op, step, outcome, now),
             Purpose::Silent => {}
             Purpose::Resume => match outcome.and_then(|r| replies::snapshot(&r)) {
                 Ok(snap) => {
@@ -303,6 +304,16 @@ impl ClientCore {
                 let snap = replies::snapshot(&outcome?)?;
                 self.apply_snapshot(&snap);
                 Ok(OpValue::None)
+            }
+            Reply::Published(size, sha256) => {
+                let snap = replies::snapshot(&outcome?)?;
+                self.apply_snapshot(&snap);
+                self.state.media_upload.bytes_done = size;
+                Ok(OpValue::Published {
+                    uploaded_bytes: size,
+                    size,
+                    sha256,
+                })
             }
             Reply::PublishPack => {
                 let snap = replies::snapshot(&outcome?)?;

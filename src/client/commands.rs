@@ -295,12 +295,23 @@ impl ClientCore {
         self.simple(op, Action::ResetSessionMediaPack, Reply::Snapshot, now);
     }
 
-    /// Host: publishes one media file; size, SHA-256 and base64 are computed here.
+    /// Host: publishes one media file; size and SHA-256 are computed here. On a
+    /// `media-chunks` relay it goes in chunks (files up to `max_chunked_file_bytes`,
+    /// nothing sent when the relay already holds the content); otherwise as one
+    /// base64 message, as deployed. Completes with [`OpValue::Published`].
     pub fn publish_session_media_file(&mut self, op: OpId, file: LocalMediaFile, now: u64) {
         self.with_session(op, |me, code| {
-            let limits = MediaLimits {
-                max_file_bytes: me.settings.max_media_file_bytes,
-                max_total_bytes: me.settings.max_media_total_bytes,
+            let s = &me.settings;
+            let limits = if me.chunks {
+                MediaLimits {
+                    max_file_bytes: s.max_chunked_file_bytes,
+                    max_total_bytes: s.max_chunked_total_bytes,
+                }
+            } else {
+                MediaLimits {
+                    max_file_bytes: s.max_media_file_bytes,
+                    max_total_bytes: s.max_media_total_bytes,
+                }
             };
             let f = match from_local(
                 &file.identity,
@@ -313,14 +324,22 @@ impl ClientCore {
                 Ok(f) => f,
                 Err(c) => return me.finish(op, Err(c.into())),
             };
+            if me.chunks {
+                return me.start_upload(op, f, now);
+            }
+            let (size, sha256) = (f.size() as u64, f.sha256().to_string());
+            let up = &mut me.state.media_upload;
+            up.identity = f.identity().to_string();
+            up.bytes_done = 0;
+            up.bytes_total = size;
+            me.dirty = true;
             let file = json!({ "identity": f.identity(), "name": f.name(), "ext": f.ext(), "mime": f.mime(), "size": f.size(), "sha256": f.sha256(), "dataBase64": crate::validate::media::to_base64(f.bytes()) });
             let p = json!({ "sessionCode": code, "file": file });
-            me.request(
-                Action::UploadSessionMediaFile,
-                p,
-                Purpose::Op(op, Reply::Snapshot),
-                now,
-            );
+            let build = |id: &str| {
+                crate::protocol::request_frame(id, Action::UploadSessionMediaFile, &p)
+            };
+            let purpose = Purpose::Op(op, Reply::Published(size, sha256));
+            me.request_slow(build, purpose, now, size / 3 * 4);
         });
     }
 

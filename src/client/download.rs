@@ -11,7 +11,7 @@ use super::{ClientCore, ClientOutput, Manifest, OpId, OpValue, Purpose};
 use crate::error::{Code, SyncError};
 use crate::protocol::Action;
 use crate::protocol::RawJson;
-use crate::validate::media::verify_download;
+use crate::validate::media::{announced_entry, verify_download, ManifestEntry, MediaLimits};
 use serde_json::json;
 
 /// Which request of a download a reply answers.
@@ -19,20 +19,33 @@ use serde_json::json;
 pub(super) enum Step {
     Manifest,
     File(usize),
+    /// A chunk of file `.0` at offset `.1` (`media-chunks` relays).
+    Chunk(usize, u64),
 }
+
+/// How often a download paused by a lost connection looks whether it may go on, ms.
+pub(super) const LINK_POLL_MS: u64 = 250;
 
 /// A running download.
 #[derive(Debug)]
 pub(super) struct Download {
-    op: OpId,
-    manifest: Manifest,
+    pub(super) op: OpId,
+    pub(super) manifest: Manifest,
     /// Index of the next file to request.
-    next: usize,
+    pub(super) next: usize,
     /// Retries spent on the current file.
-    retries: u32,
+    pub(super) retries: u32,
     /// When to send the next file request; `None` while one is in flight.
-    wake: Option<u64>,
-    last_sent: u64,
+    pub(super) wake: Option<u64>,
+    pub(super) last_sent: u64,
+    /// The current file's chunked fetch.
+    pub(super) fetch: Option<super::fetch::FileFetch>,
+    /// Whether the host app gave a content-addressed cache.
+    pub(super) use_cache: bool,
+    /// The file whose cache lookup is out.
+    pub(super) cache_wait: Option<usize>,
+    /// The file whose cache lookup missed (it is fetched).
+    pub(super) cache_missed: Option<usize>,
 }
 
 impl Download {
@@ -41,7 +54,7 @@ impl Download {
     }
 }
 
-fn retryable(e: &SyncError) -> bool {
+pub(super) fn retryable(e: &SyncError) -> bool {
     [
         Code::RateLimited,
         Code::StateRateLimited,
@@ -56,6 +69,14 @@ impl ClientCore {
     /// Downloads every media file of the session, emitting each verified file as
     /// [`ClientOutput::MediaFile`]. A download already running ends with `transfer-cancelled`.
     pub fn download_session_media(&mut self, op: OpId, now: u64) {
+        self.download_session_media_with(op, false, now);
+    }
+
+    /// [`ClientCore::download_session_media`] with a content-addressed cache: before
+    /// each file it asks [`ClientOutput::CacheGet`] and waits for
+    /// [`ClientCore::handle_cache`]; a hit (whose bytes pass the file's checks) is not
+    /// fetched.
+    pub fn download_session_media_with(&mut self, op: OpId, use_cache: bool, now: u64) {
         let code = match self.state.status {
             super::state::Status::Hosting | super::state::Status::Joined => {
                 self.state.session_code.clone()
@@ -70,6 +91,10 @@ impl ClientCore {
             retries: 0,
             wake: None,
             last_sent: now,
+            fetch: None,
+            use_cache,
+            cache_wait: None,
+            cache_missed: None,
         });
         self.state.media_download = MediaDownload {
             state: DownloadState::Manifest,
@@ -93,7 +118,10 @@ impl ClientCore {
 
     /// Ends a running download with `err` (e.g. on leave).
     pub(super) fn cancel_download(&mut self, err: SyncError) {
-        if let Some(d) = self.download.take() {
+        if let Some(mut d) = self.download.take() {
+            if let Some(f) = d.fetch.take() {
+                self.keep_partial(f);
+            }
             self.pending
                 .retain(|_, p| !matches!(p.purpose, Purpose::Download(op, _) if op == d.op));
             if self.state.media_download.state != DownloadState::Idle {
@@ -106,7 +134,10 @@ impl ClientCore {
     }
 
     fn download_failed(&mut self, err: SyncError, now: u64) {
-        if let Some(d) = self.download.take() {
+        if let Some(mut d) = self.download.take() {
+            if let Some(f) = d.fetch.take() {
+                self.keep_partial(f);
+            }
             self.state.media_download.state = DownloadState::Error;
             self.state.media_download.current_identity.clear();
             self.dirty = true;
@@ -142,14 +173,21 @@ impl ClientCore {
                 Err(e) => self.download_failed(e, now),
             },
             Step::File(i) => self.file_reply(i, outcome, now),
+            Step::Chunk(i, offset) => {
+                let outcome = outcome.and_then(|_| Err(Code::RequestFailed.into()));
+                self.chunk_reply(op, i, offset, outcome, now)
+            }
         }
     }
 
     fn start_files(&mut self, manifest: Manifest, now: u64) {
         let total_bytes: u64 = manifest.files.iter().map(|f| f.size as u64).sum();
-        if manifest.files.len() > self.settings.max_media_files
-            || total_bytes > self.settings.max_media_total_bytes as u64
-        {
+        let max_total = if self.chunks {
+            self.settings.max_chunked_total_bytes
+        } else {
+            self.settings.max_media_total_bytes
+        };
+        if manifest.files.len() > self.settings.max_media_files || total_bytes > max_total as u64 {
             return self.download_failed(Code::SessionMediaTooLarge.into(), now);
         }
         self.state.media_download = MediaDownload {
@@ -168,26 +206,71 @@ impl ClientCore {
 
     /// Sends the next file request when its time has come, or finishes.
     pub(super) fn download_tick(&mut self, now: u64) {
+        let ready = self.transfer_ready();
         let Some(d) = &mut self.download else { return };
         if d.wake.is_none_or(|w| now < w) {
             return;
         }
+        if d.fetch.is_some() {
+            // A chunked file goes on from its verified prefix once the session is back.
+            if !ready {
+                d.wake = Some(now + LINK_POLL_MS);
+                return;
+            }
+            d.wake = None;
+            return self.fill_window(now);
+        }
         if d.next >= d.manifest.files.len() {
             return self.download_complete(now);
+        }
+        if d.use_cache && d.cache_missed != Some(d.next) {
+            return self.ask_cache(now);
         }
         d.wake = None;
         d.last_sent = now;
         let (op, i) = (d.op, d.next);
-        let identity = d.manifest.files[i].identity.clone();
-        self.state.media_download.current_identity = identity.clone();
+        let entry = d.manifest.files[i].clone();
+        self.state.media_download.current_identity = entry.identity.clone();
         self.dirty = true;
-        let p = json!({ "sessionCode": self.state.session_code, "identity": identity });
-        self.request(
-            Action::GetSessionMediaFile,
-            p,
-            Purpose::Download(op, Step::File(i)),
-            now,
-        );
+        if self.chunks {
+            return self.start_fetch(i, &entry, now);
+        }
+        let p = json!({ "sessionCode": self.state.session_code, "identity": entry.identity });
+        let build = |id: &str| crate::protocol::request_frame(id, Action::GetSessionMediaFile, &p);
+        let purpose = Purpose::Download(op, Step::File(i));
+        // Base64 on the wire: 4/3 of the file's bytes.
+        self.request_slow(build, purpose, now, entry.size as u64 / 3 * 4);
+    }
+
+    /// Starts the chunked fetch of file `i`, from a kept prefix when there is one.
+    fn start_fetch(&mut self, i: usize, entry: &ManifestEntry, now: u64) {
+        let limits = MediaLimits {
+            max_file_bytes: self.settings.max_chunked_file_bytes,
+            max_total_bytes: self.settings.max_chunked_total_bytes,
+        };
+        let file = match announced_entry(entry, &limits) {
+            Ok(file) => file,
+            Err(_) => {
+                if let Some(d) = &mut self.download {
+                    d.next += 1;
+                    d.wake = Some(now);
+                }
+                self.state.media_download.files_skipped += 1;
+                return self.download_tick(now);
+            }
+        };
+        let prefix = match self.partial.take() {
+            Some((sha, bytes)) if sha == file.sha256() && bytes.len() < file.size() => bytes,
+            other => {
+                self.partial = other;
+                Vec::new()
+            }
+        };
+        self.state.media_download.bytes_done += prefix.len() as u64;
+        if let Some(d) = &mut self.download {
+            d.fetch = Some(super::fetch::FileFetch::new(i, file, prefix));
+        }
+        self.fill_window(now);
     }
 
     fn file_reply(&mut self, i: usize, outcome: Result<RawJson, SyncError>, now: u64) {
@@ -211,7 +294,12 @@ impl ClientCore {
                 md.files_done += 1;
                 md.bytes_done += file.size() as u64;
                 self.dirty = true;
-                self.out.push_back(ClientOutput::MediaFile { op, file });
+                md.bytes_fetched += file.size() as u64;
+                self.out.push_back(ClientOutput::MediaFile {
+                    op,
+                    file,
+                    fetched: true,
+                });
             }
             Err(e)
                 if retryable(&e)

@@ -1,7 +1,9 @@
 //! The client session state machine, sans IO.
 //!
 //! Inputs: commands from the host app (each with an [`OpId`] the caller picks),
-//! relay frames ([`ClientCore::handle_frame`]), connection events
+//! relay frames ([`ClientCore::handle_frame`], chunk frames with
+//! [`ClientCore::handle_binary`]), cache answers ([`ClientCore::handle_cache`]),
+//! connection events
 //! ([`ClientCore::handle_connected`], [`ClientCore::handle_connect_failed`],
 //! [`ClientCore::handle_disconnected`]) and time ([`ClientCore::handle_timeout`]).
 //! Outputs, drained with [`ClientCore::poll_output`]: frames to send, connection
@@ -10,11 +12,15 @@
 //! from [`ClientCore::poll_timeout`].
 
 mod apply;
+mod cache;
 mod commands;
 mod download;
+mod fetch;
 mod gate;
 mod replies;
 pub mod state;
+mod transfer;
+mod upload;
 
 use crate::error::{Code, SyncError};
 use crate::protocol::{request_frame, Action, PackMeta};
@@ -39,6 +45,8 @@ pub enum ClientOutput {
     Disconnect,
     /// Send this frame.
     Send(String),
+    /// Send this binary frame (a chunk frame: only on a `media-chunks` connection).
+    SendBinary(Vec<u8>),
     /// A command finished.
     Done {
         /// The command.
@@ -52,6 +60,17 @@ pub enum ClientOutput {
         op: OpId,
         /// The file.
         file: MediaFile,
+        /// Whether its bytes came over the network (a cache may keep them), not
+        /// from the download's cache.
+        fetched: bool,
+    },
+    /// Look `sha256` up in the download's cache; answer with
+    /// [`ClientCore::handle_cache`].
+    CacheGet {
+        /// The download command.
+        op: OpId,
+        /// The file's SHA-256, 64 lowercase hex.
+        sha256: String,
     },
     /// [`ClientCore::state`] changed.
     StateChanged,
@@ -72,6 +91,15 @@ pub enum OpValue {
     Manifest(Manifest),
     /// One fetched, verified media file.
     MediaFile(MediaFile),
+    /// A published media file.
+    Published {
+        /// Bytes of the file sent in this call (0 when the relay already held them).
+        uploaded_bytes: u64,
+        /// The file's size.
+        size: u64,
+        /// The file's SHA-256.
+        sha256: String,
+    },
     /// A finished media download.
     Downloaded {
         /// Files downloaded.
@@ -104,6 +132,8 @@ enum Purpose {
     Op(OpId, Reply),
     /// A step of a running media download.
     Download(OpId, download::Step),
+    /// A step of a chunked upload (`publishSessionMediaFile` on a `media-chunks` relay).
+    Upload(OpId, upload::UpStep),
     /// Fire and forget (e.g. sync state during a download).
     Silent,
     /// After a reconnect: is the session still ours?
@@ -131,6 +161,8 @@ enum Reply {
     FetchPack,
     Manifest,
     File(String),
+    /// A whole-file `uploadSessionMediaFile`: the snapshot, then `Published`.
+    Published(u64, String),
 }
 
 #[derive(Debug)]
@@ -171,6 +203,13 @@ pub struct ClientCore {
     negotiated: Option<bool>,
     /// The resume token of the current session, `""` when the relay issued none.
     resume_token: String,
+    /// Whether the relay of the current connection negotiated `media-chunks`.
+    chunks: bool,
+    /// Chunked uploads in progress.
+    uploads: Vec<upload::Upload>,
+    /// The verified prefix of a chunked file whose download stopped (its SHA-256,
+    /// its bytes): the next download of that file continues from there.
+    partial: Option<(String, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -210,6 +249,9 @@ impl ClientCore {
             dirty: false,
             negotiated: None,
             resume_token: String::new(),
+            chunks: false,
+            uploads: Vec::new(),
+            partial: None,
         }
     }
 
@@ -256,7 +298,11 @@ impl ClientCore {
         let requests = self.pending.values().map(|p| p.deadline).min();
         let reconnect = self.reconnect.and_then(|r| r.at);
         let download = self.download.as_ref().and_then(|d| d.wake_at());
-        [requests, reconnect, download].into_iter().flatten().min()
+        let uploads = self.uploads.iter().filter_map(|u| u.wake_at()).min();
+        [requests, reconnect, download, uploads]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The connection opened.
@@ -268,6 +314,7 @@ impl ClientCore {
     pub fn handle_connected(&mut self, now: u64) {
         self.link = Link::Up;
         self.negotiated = None;
+        self.chunks = false;
         let resuming = self.reconnect.take().is_some();
         // A request that timed out while waiting was already answered: never send it.
         let live: Vec<String> = std::mem::take(&mut self.queued)
@@ -337,6 +384,7 @@ impl ClientCore {
             }
         }
         self.download_tick(now);
+        self.upload_tick(now);
         self.release_idle_link();
     }
 
@@ -358,6 +406,8 @@ impl ClientCore {
                 if let Some(features) = relay_features(raw.get()) {
                     if self.negotiated.is_none() {
                         self.negotiated = Some(features.iter().any(|f| f == FEATURE_RESUME));
+                        let chunks = crate::protocol::chunks::FEATURE_CHUNKS;
+                        self.chunks = features.iter().any(|f| f == chunks);
                     }
                 } else {
                     self.on_event(raw.get(), now);
@@ -371,8 +421,10 @@ impl ClientCore {
     /// Out of session with nothing in flight: closes the connection, so an idle
     /// client holds no socket on the relay. The next command reconnects.
     fn release_idle_link(&mut self) {
-        let idle =
-            self.state.status == Status::Idle && self.pending.is_empty() && self.download.is_none();
+        let idle = self.state.status == Status::Idle
+            && self.pending.is_empty()
+            && self.download.is_none()
+            && self.uploads.is_empty();
         if idle && self.link == Link::Up && self.reconnect.is_none() {
             self.link = Link::Down;
             self.out.push_back(ClientOutput::Disconnect);
@@ -386,10 +438,24 @@ impl ClientCore {
 
     /// Sends the request `build` makes from its id (see [`ClientCore::request`]).
     fn request_with(&mut self, build: impl FnOnce(&str) -> String, purpose: Purpose, now: u64) {
+        self.request_slow(build, purpose, now, 0);
+    }
+
+    /// [`ClientCore::request_with`] for a request that moves `bytes` in one message
+    /// (the whole-file media path): its reply may take the request timeout plus the
+    /// time those bytes need at `media_min_bytes_per_sec`.
+    fn request_slow(
+        &mut self,
+        build: impl FnOnce(&str) -> String,
+        purpose: Purpose,
+        now: u64,
+        bytes: u64,
+    ) {
         let id = self.next_id.to_string();
         self.next_id += 1;
         let frame = build(&id);
-        let deadline = now + self.settings.request_timeout_ms;
+        let allowance = bytes.saturating_mul(1000) / self.settings.media_min_bytes_per_sec;
+        let deadline = now + self.settings.request_timeout_ms + allowance;
         self.pending
             .insert(id.clone(), Pending { purpose, deadline });
         match self.link {
@@ -465,6 +531,7 @@ impl ClientCore {
         self.gate = gate::Gate::default();
         self.reconnect = None;
         self.cancel_download(Code::TransferCancelled.into());
+        self.cancel_uploads(Code::TransferCancelled.into());
         self.refresh_gate();
         self.dirty = true;
     }

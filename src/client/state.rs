@@ -75,14 +75,29 @@ pub struct MediaDownload {
     pub files_done: usize,
     /// Files in the manifest.
     pub files_total: usize,
-    /// Bytes downloaded and verified.
+    /// Bytes downloaded and verified, cache hits and resumed bytes included; moves
+    /// with every chunk on a `media-chunks` relay.
     pub bytes_done: u64,
+    /// Bytes of file content received over the network in this download.
+    pub bytes_fetched: u64,
     /// Bytes in the manifest.
     pub bytes_total: u64,
     /// Files that failed verification and were skipped.
     pub files_skipped: usize,
     /// The file being fetched, `""` when none.
     pub current_identity: String,
+}
+
+/// Progress of the host's current media upload (`publishSessionMediaFile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaUpload {
+    /// The file being published, `""` when none.
+    pub identity: String,
+    /// Bytes the relay holds of it (moves with every chunk on a `media-chunks` relay).
+    pub bytes_done: u64,
+    /// Its size.
+    pub bytes_total: u64,
 }
 
 /// Whether a participant may start the session.
@@ -153,6 +168,8 @@ pub struct ClientState {
     pub last_error: String,
     /// Media download progress.
     pub media_download: MediaDownload,
+    /// Media upload progress (host).
+    pub media_upload: MediaUpload,
     /// The start gate.
     pub start_gate: StartGate,
     /// `false` while the relay reports the host away (its grace); `true` otherwise,
@@ -181,6 +198,7 @@ impl Default for ClientState {
             session_media_meta: None,
             last_error: String::new(),
             media_download: MediaDownload::default(),
+            media_upload: MediaUpload::default(),
             start_gate: StartGate::default(),
             host_connected: true,
         }

@@ -61,6 +61,12 @@ actions! {
     /// Our extension, negotiated connections only: re-enter a room with a resume
     /// token. Result: snapshot plus `resumeToken`, `clientId`, `role`.
     ResumeSession => "resumeSession", false;
+    /// Our extension (`media-chunks`): announce a chunked upload. Result: upload status.
+    BeginSessionMediaUpload => "beginSessionMediaUpload", true;
+    /// Our extension: one chunk of an upload, in a chunk frame. Result: upload status.
+    PutSessionMediaChunk => "putSessionMediaChunk", true;
+    /// Our extension: read one chunk; the reply is a chunk frame.
+    GetSessionMediaChunk => "getSessionMediaChunk", true;
 }
 
 impl Action {
@@ -73,6 +79,20 @@ impl Action {
                 | Action::SetSessionMediaUploadStatus
                 | Action::GetSessionMediaManifest
                 | Action::GetSessionMediaFile
+                | Action::BeginSessionMediaUpload
+                | Action::PutSessionMediaChunk
+                | Action::GetSessionMediaChunk
+        )
+    }
+
+    /// Whether the action belongs to the `media-chunks` extension (only a connection
+    /// that negotiated it may use it).
+    pub const fn is_chunked(self) -> bool {
+        matches!(
+            self,
+            Action::BeginSessionMediaUpload
+                | Action::PutSessionMediaChunk
+                | Action::GetSessionMediaChunk
         )
     }
 }

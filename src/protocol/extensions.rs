@@ -10,7 +10,8 @@
 use serde::Deserialize;
 use serde_json::json;
 
-/// The one feature this client asks for.
+/// The feature of resume tokens and grace (the hello also asks for
+/// [`super::chunks::FEATURE_CHUNKS`]).
 pub const FEATURE_RESUME: &str = "resume";
 
 /// The wire name of the resume request.
@@ -26,7 +27,7 @@ pub const MAX_TOKEN_LEN: usize = 256;
 /// The hello: a `subscribe` notify with an empty code and the features asked for.
 pub fn hello_frame() -> String {
     json!({"type": "notify", "action": "subscribe",
-        "payload": {"sessionCode": "", "features": [FEATURE_RESUME]}})
+        "payload": {"sessionCode": "", "features": [FEATURE_RESUME, super::chunks::FEATURE_CHUNKS]}})
     .to_string()
 }
 
@@ -159,6 +160,6 @@ mod tests {
             Some(vec!["resume".to_string()])
         );
         assert_eq!(relay_features(r#"{"type":"room-updated"}"#), None);
-        assert!(hello_frame().contains(r#""features":["resume"]"#));
+        assert!(hello_frame().contains(r#""features":["resume","media-chunks"]"#));
     }
 }

@@ -11,6 +11,7 @@
 //! relay applied them.
 
 mod action;
+pub mod chunks;
 mod client_frame;
 pub mod extensions;
 mod server_frame;

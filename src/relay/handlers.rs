@@ -63,13 +63,17 @@ fn truthy(v: Option<&Value>) -> bool {
 }
 
 impl RelayCore {
-    fn room(&mut self, code: &SessionCode) -> Result<&mut Room, SyncError> {
+    pub(super) fn room(&mut self, code: &SessionCode) -> Result<&mut Room, SyncError> {
         self.rooms
             .get_mut(code)
             .ok_or_else(|| Code::SessionNotFound.into())
     }
 
-    fn host_room(&mut self, code: &SessionCode, client: &str) -> Result<&mut Room, SyncError> {
+    pub(super) fn host_room(
+        &mut self,
+        code: &SessionCode,
+        client: &str,
+    ) -> Result<&mut Room, SyncError> {
         let room = self.room(code)?;
         if !room.is_host(client) {
             return Err(Code::ForbiddenNotHost.into());
@@ -78,7 +82,7 @@ impl RelayCore {
     }
 
     /// Bumps the room's TTL clock, broadcasts `room-updated` with `source`, returns the snapshot.
-    fn updated(&mut self, code: &SessionCode, source: &str, now: u64) -> Reply {
+    pub(super) fn updated(&mut self, code: &SessionCode, source: &str, now: u64) -> Reply {
         let room = self.room(code)?;
         room.updated_at = now;
         let snapshot = room.snapshot();
@@ -375,18 +379,27 @@ impl RelayCore {
                 if !is_media_key(identity) {
                     return Err(Code::InvalidSessionMedia.into());
                 }
+                // A chunked file past the whole-file limit is too large for that path.
+                let max = self.settings.max_session_media_file_bytes;
+                let media = &self.room(code)?.media;
+                if media.get(identity).is_some_and(|f| f.size() > max) {
+                    return Err(Code::SessionMediaTooLarge.into());
+                }
                 media
                     .file(identity)
                     .map(|v| to_raw(&v))
                     .ok_or_else(|| Code::SessionMediaFileNotFound.into())
             }
+            Action::BeginSessionMediaUpload => self.begin_upload(client, code, p, now),
+            Action::PutSessionMediaChunk => self.put_chunk(conn, client, code, p, now),
+            Action::GetSessionMediaChunk => self.get_chunk(conn, client, code, p, now),
             Action::SendRtcSignal => self.rtc_signal(client, code, p, now),
             Action::SendDrawingSync => self.drawing_sync(client, code, p, now),
         }
     }
 
     /// Refuses non-host reads while the upload lock is fresh; clears a stale one.
-    fn media_readable(
+    pub(super) fn media_readable(
         &mut self,
         client: &str,
         code: &SessionCode,

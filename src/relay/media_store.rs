@@ -32,6 +32,13 @@ pub struct MediaStore {
     updated_at: u64,
     uploaded_by: Option<String>,
     lock: Option<UploadLock>,
+    /// Unfinished chunked uploads.
+    pub uploads: super::uploads::Uploads,
+    /// Files a reset took out of the manifest, with the reset's time: kept (not
+    /// served) while the host publishes again, so a republished file whose bytes did
+    /// not change moves nothing (the deployed host flow resets before it uploads).
+    /// Dropped when the upload lock is released or after `UPLOAD_LOCK_STALE_MS`.
+    recent: Vec<(MediaFile, u64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +101,8 @@ impl MediaStore {
     /// Empties the files. The upload lock is kept (unlike the deployed relay, whose
     /// reset cleared the lock the host had just taken).
     pub fn reset(&mut self, by: &str, now: u64) {
-        self.files.clear();
+        self.recent = self.files.drain(..).map(|s| (s.file, now)).collect();
+        self.uploads.clear();
         self.total_bytes = 0;
         self.touch(by, now);
     }
@@ -106,6 +114,9 @@ impl MediaStore {
 
     /// Takes (`in_progress`) or releases the upload lock.
     pub fn set_upload_status(&mut self, in_progress: bool, total: u64, by: &str, now: u64) {
+        if !in_progress {
+            self.recent.clear();
+        }
         self.lock = in_progress.then(|| UploadLock {
             total,
             started_at: now,
@@ -156,6 +167,43 @@ impl MediaStore {
         self.files.iter().map(|s| (&s.file, s.updated_at))
     }
 
+    /// The file of `identity`.
+    pub fn get(&self, identity: &str) -> Option<&MediaFile> {
+        self.files
+            .iter()
+            .map(|s| &s.file)
+            .find(|f| f.identity() == identity)
+    }
+
+    /// A file whose bytes hash to `sha256`, under any identity, or one a recent reset
+    /// took out.
+    pub fn find_sha(&self, sha256: &str) -> Option<&MediaFile> {
+        let recent = self.recent.iter().map(|(f, _)| f);
+        self.files
+            .iter()
+            .map(|s| &s.file)
+            .chain(recent)
+            .find(|f| f.sha256() == sha256)
+    }
+
+    /// Forgets what a reset took out longer than `stale_ms` ago.
+    pub fn drop_stale_recent(&mut self, now: u64, stale_ms: u64) {
+        self.recent
+            .retain(|(_, at)| now.saturating_sub(*at) < stale_ms);
+    }
+
+    /// Bytes of all files.
+    pub fn total_bytes(&self) -> usize {
+        self.total_bytes
+    }
+
+    /// Marks upload activity (keeps the lock fresh).
+    pub fn touch_lock(&mut self, now: u64) {
+        if let Some(lock) = &mut self.lock {
+            lock.last_activity = now;
+        }
+    }
+
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()
@@ -193,6 +241,21 @@ impl MediaStore {
         let data = to_base64(s.file.bytes());
         Some(json!({ "file": s.describe(Some(data)) }))
     }
+}
+
+/// The limits of chunked files (our extension): a file's and a session's.
+pub(super) fn chunked_limits(
+    s: &crate::settings::RelaySettings,
+) -> (crate::validate::media::MediaLimits, StoreLimits) {
+    let file = crate::validate::media::MediaLimits {
+        max_file_bytes: s.max_chunked_media_file_bytes,
+        max_total_bytes: s.max_chunked_media_total_bytes,
+    };
+    let session = StoreLimits {
+        max_total_bytes: s.max_chunked_media_total_bytes,
+        max_files: s.max_session_media_files,
+    };
+    (file, session)
 }
 
 /// The media limits of the relay's settings: a file's (validation) and a session's

@@ -21,6 +21,7 @@
 //! }
 //! ```
 
+mod chunked;
 mod dirty;
 mod handlers;
 mod hashing;
@@ -32,6 +33,8 @@ pub mod persist;
 pub mod rate;
 pub mod resume;
 pub mod room;
+mod transfer_rate;
+pub mod uploads;
 
 use crate::error::{Code, SyncError};
 use crate::protocol::{self, Action, ClientFrame};
@@ -60,6 +63,13 @@ pub enum RelayOutput {
         conn: ConnId,
         /// The frame; shared between the members of a broadcast.
         text: Arc<str>,
+    },
+    /// Send this binary frame (a chunk frame of `media-chunks`) on this connection.
+    SendBinary {
+        /// The connection.
+        conn: ConnId,
+        /// The frame.
+        bytes: Arc<[u8]>,
     },
     /// Close this connection with a WebSocket close code.
     Close {
@@ -94,6 +104,8 @@ struct Conn {
     joins: Window,
     /// Whether the connection negotiated `resume` (our extension).
     resume: bool,
+    /// Whether the connection negotiated `media-chunks` (our extension).
+    chunks: bool,
     limiters: HashMap<(SessionCode, Limiter), Window>,
 }
 
@@ -119,6 +131,15 @@ pub struct RelayCore {
     dirty: BTreeSet<SessionCode>,
     /// Whether changed rooms are tracked (a data dir is in use).
     persisting: bool,
+    /// Media keys already handed to the store (a data dir), so each goes out once.
+    #[cfg(not(target_arch = "wasm32"))]
+    stored_media: std::collections::HashSet<String>,
+    /// Transfer rate limits of chunked media.
+    transfer: transfer_rate::TransferRate,
+    /// The bytes of the chunk frame being handled (taken by its handler).
+    chunk_in: Option<Vec<u8>>,
+    /// The bytes of a chunk reply (set by its handler, sent in a chunk frame).
+    chunk_out: Option<Vec<u8>>,
     /// Requests waiting for a password hash, once hashing is deferred.
     #[cfg(not(target_arch = "wasm32"))]
     deferred: Option<hashing::Deferred>,
@@ -142,6 +163,11 @@ impl RelayCore {
             next_cleanup: None,
             dirty: BTreeSet::new(),
             persisting: false,
+            #[cfg(not(target_arch = "wasm32"))]
+            stored_media: Default::default(),
+            transfer: transfer_rate::TransferRate::default(),
+            chunk_in: None,
+            chunk_out: None,
             #[cfg(not(target_arch = "wasm32"))]
             deferred: None,
         }
@@ -183,6 +209,7 @@ impl RelayCore {
                 rate: Window::default(),
                 joins: Window::default(),
                 resume: false,
+                chunks: false,
                 limiters: HashMap::new(),
             },
         );
@@ -218,18 +245,32 @@ impl RelayCore {
         }
     }
 
-    /// One message from a connection, as received (text, or binary read as UTF-8).
+    /// One message from a connection, as received: text, or binary read as UTF-8,
+    /// except a chunk frame ([`protocol::chunks`]) from a connection that negotiated
+    /// `media-chunks` (from any other it is ignored, as not JSON).
     pub fn handle_message(&mut self, conn: ConnId, bytes: &[u8], now: u64) {
         self.arm(now);
-        if !self.conns.contains_key(&conn) {
+        let Some(c) = self.conns.get(&conn) else {
             return;
-        }
-        let Some(frame) = ClientFrame::parse(bytes) else {
+        };
+        let frame = if protocol::chunks::is_chunk_frame(bytes) {
+            let Some((header, data)) = protocol::chunks::decode_frame(bytes).filter(|_| c.chunks)
+            else {
+                return;
+            };
+            self.chunk_in = Some(data.to_vec());
+            ClientFrame::parse(header.as_bytes())
+        } else {
+            ClientFrame::parse(bytes)
+        };
+        let Some(frame) = frame else {
+            self.chunk_in = None;
             return;
         };
         let allowed = self.count_message(conn, now);
         self.mark_conn_dirty(conn);
         self.handle_frame(conn, frame, allowed, now);
+        self.chunk_in = None;
         self.mark_conn_dirty(conn);
     }
 
@@ -258,7 +299,17 @@ impl RelayCore {
                 }
                 let result = self.on_request(conn, &id, &action, payload, now);
                 let reply_id = if id.is_empty() { "missing-id" } else { &id };
-                self.respond(conn, reply_id, result);
+                match (result, self.chunk_out.take()) {
+                    (Ok(Step::Reply(json)), Some(data)) => {
+                        let header = protocol::response_ok(reply_id, &json);
+                        let bytes = protocol::chunks::encode_frame(&header, &data);
+                        self.out.push_back(RelayOutput::SendBinary {
+                            conn,
+                            bytes: bytes.into(),
+                        });
+                    }
+                    (result, _) => self.respond(conn, reply_id, result),
+                }
             }
         }
     }
@@ -408,7 +459,8 @@ impl RelayCore {
         let payload = payload
             .map_err(|protocol::Unreadable| Code::InvalidRequest)?
             .unwrap_or_default();
-        let Some(act) = Action::parse(action) else {
+        let chunks = self.conns.get(&conn).is_some_and(|c| c.chunks);
+        let Some(act) = Action::parse(action).filter(|a| chunks || !a.is_chunked()) else {
             return Err(SyncError::UnknownAction(action.to_string()));
         };
         let code = payload

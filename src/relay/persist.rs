@@ -31,6 +31,10 @@ use crate::validate::media::from_local;
 use crate::validate::SessionCode;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+use super::uploads::Partial;
+use crate::store::UploadRecord;
 
 /// The connection id a restored member carries until it resumes (never a live one:
 /// the member is disconnected, so it is never read).
@@ -122,15 +126,38 @@ impl Room {
                 upload_total: media.upload_total,
                 upload_started_at: media.upload_started_at,
                 upload_started_by: media.upload_started_by,
+                uploads: self
+                    .media
+                    .uploads
+                    .iter()
+                    .map(|p| UploadRecord {
+                        identity: p.file.identity().to_string(),
+                        name: p.file.name().to_string(),
+                        ext: p.file.ext().to_string(),
+                        mime: p.file.mime().to_string(),
+                        size: p.file.size() as u64,
+                        sha256: p.file.sha256().to_string(),
+                        chunks: p.chunks.iter().map(|(sha, _)| sha.clone()).collect(),
+                        touched: p.touched,
+                    })
+                    .collect(),
             },
         }
     }
 
-    /// The media bytes this room references, by SHA-256.
-    fn media_bytes(&self) -> Vec<(String, Vec<u8>)> {
-        self.media
-            .files()
-            .map(|(f, _)| (f.sha256().to_string(), f.bytes().to_vec()))
+    /// The media bytes this room references, by SHA-256, except those `stored`
+    /// already holds (content-addressed: the same key is the same bytes); the keys
+    /// returned are added to `stored`.
+    ///
+    /// The chunks of unfinished uploads go out the same way (each under its own
+    /// SHA-256), so the store holds every verified chunk once.
+    fn media_bytes(&self, stored: &mut HashSet<String>) -> Vec<(String, Vec<u8>)> {
+        let files = self.media.files().map(|(f, _)| (f.sha256(), f.bytes()));
+        let chunks = self.media.uploads.iter().flat_map(|p| p.chunk_bytes());
+        files
+            .chain(chunks)
+            .filter(|(sha, _)| stored.insert(sha.to_string()))
+            .map(|(sha, bytes)| (sha.to_string(), bytes.to_vec()))
             .collect()
     }
 }
@@ -161,17 +188,56 @@ fn password_from(stored: &str, log_n: u8) -> Option<PasswordHash> {
     Some(PasswordHash::from_key(salt.to_string(), key, log_n))
 }
 
+/// An unfinished upload from its record: the file announced again through the
+/// validator, its chunks read back (each checked against its key by the store) in
+/// order; `None` when a chunk is missing or the record does not validate.
+fn partial_from(
+    u: UploadRecord,
+    limits: &crate::validate::media::MediaLimits,
+    media: &mut impl FnMut(&str) -> Option<Vec<u8>>,
+) -> Option<Partial> {
+    let entry = crate::validate::media::ManifestEntry {
+        identity: u.identity,
+        name: u.name,
+        ext: u.ext,
+        mime: u.mime,
+        size: usize::try_from(u.size).ok()?,
+        sha256: u.sha256,
+        updated_at: u.touched,
+    };
+    let file = crate::validate::media::announced_entry(&entry, limits).ok()?;
+    let mut p = Partial {
+        file,
+        bytes: Vec::new(),
+        chunks: Vec::new(),
+        touched: u.touched,
+    };
+    for sha in u.chunks {
+        let bytes = media(&sha)?;
+        if p.bytes.len() + bytes.len() > p.file.size() {
+            return None;
+        }
+        p.append(sha, &bytes, u.touched);
+    }
+    Some(p)
+}
+
 impl RelayCore {
     /// Every room changed since the last call, as store operations, in code order.
     #[must_use]
+    ///
+    /// A room's media bytes go out once per content (the first time a file with that
+    /// SHA-256 is referenced, or was restored): a room that changes again, or a chunk
+    /// of an upload, does not copy and rewrite every file it holds.
     pub fn poll_persist(&mut self) -> Vec<PersistOp> {
         let dirty = std::mem::take(&mut self.dirty);
+        let stored = &mut self.stored_media;
         dirty
             .into_iter()
             .map(|code| match self.rooms.get(&code) {
                 Some(room) => PersistOp::Put {
                     record: Box::new(room.to_record()),
-                    media: room.media_bytes(),
+                    media: room.media_bytes(stored),
                 },
                 None => PersistOp::Delete(code.to_string()),
             })
@@ -198,6 +264,14 @@ impl RelayCore {
             let code = record.code.clone();
             match self.room_from(record, &mut media) {
                 Ok(room) if !self.rooms.contains_key(&room.code) => {
+                    for (f, _) in room.media.files() {
+                        self.stored_media.insert(f.sha256().to_string());
+                    }
+                    for p in room.media.uploads.iter() {
+                        for (sha, _) in &p.chunks {
+                            self.stored_media.insert(sha.clone());
+                        }
+                    }
                     self.rooms.insert(room.code.clone(), room);
                 }
                 Ok(_) => skipped.push(NotRestored {
@@ -264,7 +338,10 @@ impl RelayCore {
             }),
             None => None,
         };
-        let (limits, store) = super::media_store::limits(s);
+        // Whole-file and chunked files alike: the larger limits.
+        let (whole, _) = super::media_store::limits(s);
+        let (mut limits, store) = super::media_store::chunked_limits(s);
+        limits.max_file_bytes = limits.max_file_bytes.max(whole.max_file_bytes);
         let mut store_media = super::media_store::MediaStore::default();
         let by = r.media.uploaded_by.clone().unwrap_or_default();
         for f in &r.media.files {
@@ -287,6 +364,12 @@ impl RelayCore {
             )
         });
         store_media.restore_meta(m.updated_at, m.uploaded_by, lock);
+        for u in m.uploads {
+            // An upload whose chunks are not all there starts over (it is dropped).
+            if let Some(p) = partial_from(u, &limits, media) {
+                store_media.uploads.restore(p);
+            }
+        }
         let cm = Value::from(r.control_mode);
         Ok(Room {
             code,

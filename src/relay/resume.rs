@@ -28,7 +28,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// The features this relay supports.
-pub const FEATURES: &[&str] = &["resume"];
+pub const FEATURES: &[&str] = &["resume", crate::protocol::chunks::FEATURE_CHUNKS];
 /// The prefix of every resume token.
 pub const TOKEN_PREFIX: &str = "rt1.";
 /// Close code sent to a connection whose member resumed on another connection.
@@ -81,13 +81,18 @@ impl RelayCore {
         let Some(Value::Array(asked)) = payload.get("features") else {
             return false;
         };
+        let off = self
+            .settings
+            .disable_media_chunks
+            .then_some(crate::protocol::chunks::FEATURE_CHUNKS);
         let common: Vec<&'static str> = FEATURES
             .iter()
             .copied()
-            .filter(|f| asked.iter().any(|a| a.as_str() == Some(f)))
+            .filter(|f| asked.iter().any(|a| a.as_str() == Some(f)) && Some(*f) != off)
             .collect();
         if let Some(c) = self.conns.get_mut(&conn) {
             c.resume = common.contains(&"resume");
+            c.chunks = common.contains(&crate::protocol::chunks::FEATURE_CHUNKS);
         }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]

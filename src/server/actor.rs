@@ -31,6 +31,8 @@ pub enum Outbound {
     Frame(Utf8Bytes),
     /// Close with this code and reason.
     Close(u16, &'static str),
+    /// A binary frame to send (a chunk frame of `media-chunks`).
+    Binary(axum::body::Bytes),
 }
 
 /// What the actor receives.
@@ -100,13 +102,22 @@ pub struct Limits {
 
 /// Queues `frame` for `link`, or says why it cannot be.
 fn enqueue(link: &Link, frame: Utf8Bytes, max_bytes: usize) -> Result<(), &'static str> {
-    let len = frame.len();
+    enqueue_out(link, frame.len(), Outbound::Frame(frame), max_bytes)
+}
+
+/// [`enqueue`] for any frame of `len` bytes.
+fn enqueue_out(
+    link: &Link,
+    len: usize,
+    frame: Outbound,
+    max_bytes: usize,
+) -> Result<(), &'static str> {
     let queued = link.queued.load(Ordering::Acquire);
     if queued > 0 && queued.saturating_add(len) > max_bytes {
         return Err("outbound queue over its byte limit");
     }
     link.queued.fetch_add(len, Ordering::AcqRel);
-    match link.tx.try_send(Outbound::Frame(frame)) {
+    match link.tx.try_send(frame) {
         Ok(()) => Ok(()),
         Err(mpsc::error::TrySendError::Full(_)) => {
             link.queued.fetch_sub(len, Ordering::AcqRel);
@@ -236,6 +247,19 @@ pub fn run(
                         // The client stops reading: drop it so memory stays bounded.
                         let queued = link.queued.load(Ordering::Relaxed);
                         tracing::warn!(conn, ip = %link.ip, queued, why, "closing a slow consumer");
+                        if let Some(link) = conns.remove(&conn) {
+                            link.kick.notify_one();
+                        }
+                        core.handle_disconnect(conn, now_ms());
+                    }
+                }
+                RelayOutput::SendBinary { conn, bytes } => {
+                    let Some(link) = conns.get(&conn) else {
+                        continue;
+                    };
+                    let frame = Outbound::Binary(axum::body::Bytes::from(bytes.to_vec()));
+                    if enqueue_out(link, bytes.len(), frame, limits.outbound_queue_bytes).is_err() {
+                        tracing::warn!(conn, ip = %link.ip, "closing a slow consumer");
                         if let Some(link) = conns.remove(&conn) {
                             link.kick.notify_one();
                         }

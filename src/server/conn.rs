@@ -277,6 +277,14 @@ impl Link<'_> {
                         .fetch_add(writing as u64, Ordering::Relaxed);
                     Message::Text(text)
                 }
+                Event::Out(Some(Outbound::Binary(bytes))) => {
+                    writing = bytes.len();
+                    metrics.messages_out.fetch_add(1, Ordering::Relaxed);
+                    metrics
+                        .bytes_out
+                        .fetch_add(writing as u64, Ordering::Relaxed);
+                    Message::Binary(bytes)
+                }
                 Event::Out(Some(Outbound::Close(code, reason))) => return End::Close(code, reason),
                 // The actor is gone: the relay is shutting down.
                 Event::Out(None) => return End::SHUTDOWN,
@@ -286,6 +294,12 @@ impl Link<'_> {
                         Some(Ok(Message::Text(t))) => Vec::from(t.as_str()),
                         // Binary is read as UTF-8, invalid sequences replaced (Node's
                         // `buffer.toString("utf8")`).
+                        // A chunk frame (`media-chunks`) goes to the core as it is.
+                        Some(Ok(Message::Binary(b)))
+                            if crate::protocol::chunks::is_chunk_frame(&b) =>
+                        {
+                            b.to_vec()
+                        }
                         Some(Ok(Message::Binary(b))) => match String::from_utf8_lossy(&b) {
                             std::borrow::Cow::Borrowed(_) => b.to_vec(),
                             std::borrow::Cow::Owned(s) => s.into_bytes(),

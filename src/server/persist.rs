@@ -37,6 +37,26 @@ pub fn restore(store: &dyn RoomStore, core: &mut RelayCore, now: u64) -> usize {
         tracing::warn!(room = %d.room, identity = %d.identity, reason = %d.reason, "stored media file dropped");
     }
     let count = loaded.rooms.len();
+    // Media no loaded room references (chunks of uploads finished or given up, files
+    // replaced): deleted before the relay serves, so nothing can be writing them.
+    let live: std::collections::HashSet<String> = loaded
+        .rooms
+        .iter()
+        .flat_map(|r| {
+            let files = r.media.files.iter().map(|f| f.sha256.clone());
+            let chunks = r
+                .media
+                .uploads
+                .iter()
+                .flat_map(|u| u.chunks.iter().cloned());
+            files.chain(chunks).collect::<Vec<_>>()
+        })
+        .collect();
+    match store.retain_media(&live) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "unreferenced media deleted"),
+        Err(e) => tracing::warn!(error = %e, "unreferenced media not deleted"),
+    }
     let not = core.restore(
         loaded.rooms,
         |sha| match store.read_media(sha) {
@@ -85,6 +105,7 @@ impl Writer {
                                 PersistOp::Put { record, .. } => record.code.clone(),
                                 PersistOp::Delete(code) => code.clone(),
                             };
+                            let op = carry_media(pending.remove(&code), op);
                             pending.insert(code, op);
                         }
                     };
@@ -122,6 +143,23 @@ impl Drop for Writer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The last operation for a room, carrying the media bytes of the one it replaces: the
+/// core hands each file's bytes out once ([`RelayCore::poll_persist`]), so they must
+/// not be lost when a later change of the same room supersedes the first.
+fn carry_media(old: Option<PersistOp>, new: PersistOp) -> PersistOp {
+    let Some(PersistOp::Put { media: carried, .. }) = old else {
+        return new;
+    };
+    match new {
+        PersistOp::Put { record, mut media } => {
+            media.extend(carried);
+            PersistOp::Put { record, media }
+        }
+        // A room deleted in the window: its bytes are not needed.
+        delete @ PersistOp::Delete(_) => delete,
     }
 }
 

@@ -38,7 +38,9 @@ mod redb_store;
 pub use error::StoreError;
 pub use media_files::MediaFiles;
 pub use memory::MemoryStore;
-pub use record::{MediaFileRecord, MediaRecord, MemberRecord, MemberRole, PackRecord, RoomRecord};
+pub use record::{
+    MediaFileRecord, MediaRecord, MemberRecord, MemberRole, PackRecord, RoomRecord, UploadRecord,
+};
 pub use redb_store::{RedbStore, DEFAULT_CACHE_BYTES};
 
 /// One change to the stored rooms.

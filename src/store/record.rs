@@ -112,6 +112,33 @@ pub struct MediaRecord {
     pub upload_started_at: u64,
     /// Who started it.
     pub upload_started_by: Option<String>,
+    /// Unfinished chunked uploads (our `media-chunks` extension); left out when there
+    /// are none, so records without them keep their bytes and checksum.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploads: Vec<UploadRecord>,
+}
+
+/// An unfinished chunked upload: the file as announced and the verified chunks held,
+/// each stored as media under its own SHA-256 (written once, atomically, like any
+/// media file), so a restarted relay goes on from where the upload stood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    /// The identity announced.
+    pub identity: String,
+    /// File name.
+    pub name: String,
+    /// Extension.
+    pub ext: String,
+    /// MIME type.
+    pub mime: String,
+    /// The announced size.
+    pub size: u64,
+    /// The announced SHA-256 of the whole file (the upload's id).
+    pub sha256: String,
+    /// The SHA-256 of each chunk held, in order; their bytes are the file's prefix.
+    pub chunks: Vec<String>,
+    /// Last chunk or announcement.
+    pub touched: u64,
 }
 
 /// One media file of the manifest; its bytes are stored under `sha256`.

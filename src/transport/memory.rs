@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub enum Delivery {
     /// A text frame.
     Frame(Arc<str>),
+    /// A binary frame (a chunk frame of `media-chunks`).
+    Binary(Arc<[u8]>),
     /// The relay closed the connection with this code.
     Closed(u16),
 }
@@ -57,7 +59,12 @@ impl MemoryHub {
 
     /// A frame from a connection; returns what the relay sends in answer.
     pub fn send(&mut self, conn: ConnId, text: &str, now: u64) -> Vec<(ConnId, Delivery)> {
-        self.relay.handle_message(conn, text.as_bytes(), now);
+        self.send_bytes(conn, text.as_bytes(), now)
+    }
+
+    /// A frame from a connection as bytes (a text frame's, or a binary frame).
+    pub fn send_bytes(&mut self, conn: ConnId, bytes: &[u8], now: u64) -> Vec<(ConnId, Delivery)> {
+        self.relay.handle_message(conn, bytes, now);
         self.drain(now)
     }
 
@@ -83,6 +90,9 @@ impl MemoryHub {
         while let Some(o) = self.relay.poll_output() {
             match o {
                 RelayOutput::Send { conn, text } => out.push((conn, Delivery::Frame(text))),
+                RelayOutput::SendBinary { conn, bytes } => {
+                    out.push((conn, Delivery::Binary(bytes)))
+                }
                 RelayOutput::Close { conn, code, .. } => {
                     self.relay.handle_disconnect(conn, now);
                     out.push((conn, Delivery::Closed(code)));

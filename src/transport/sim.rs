@@ -34,6 +34,8 @@ pub struct NetEm {
     pub jitter_ms: u64,
     /// Chance in [0, 1] that a frame is lost.
     pub loss: f64,
+    /// The next this many binary frames to clients arrive with their last byte flipped.
+    pub corrupt_chunks: u32,
 }
 
 impl Default for NetEm {
@@ -42,6 +44,7 @@ impl Default for NetEm {
             latency_ms: 5,
             jitter_ms: 0,
             loss: 0.0,
+            corrupt_chunks: 0,
         }
     }
 }
@@ -58,13 +61,16 @@ pub struct SimClient {
     pub files: Vec<MediaFile>,
     /// Every state the client published, in order.
     pub states: Vec<ClientState>,
+    /// A content-addressed media cache (`downloadSessionMedia({cache})`): answers the
+    /// core's lookups at once and keeps every fetched file.
+    pub cache: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
 enum Event {
     ToRelay {
         conn: ConnId,
-        text: String,
+        bytes: Vec<u8>,
     },
     ToClient {
         client: usize,
@@ -132,6 +138,7 @@ impl Sim {
             done: HashMap::new(),
             files: Vec::new(),
             states: Vec::new(),
+            cache: Default::default(),
         });
         self.clients.len() - 1
     }
@@ -328,8 +335,8 @@ impl Sim {
                 }
                 self.drain_client(client);
             }
-            Event::ToRelay { conn, text } => {
-                let out = self.hub.send(conn, &text, now);
+            Event::ToRelay { conn, bytes } => {
+                let out = self.hub.send_bytes(conn, &bytes, now);
                 self.route(out);
             }
             Event::ToClient {
@@ -342,6 +349,16 @@ impl Sim {
                 }
                 match delivery {
                     Delivery::Frame(text) => self.clients[client].core.handle_frame(&text, now),
+                    Delivery::Binary(bytes) => {
+                        let mut bytes = bytes.to_vec();
+                        if self.net.corrupt_chunks > 0 {
+                            self.net.corrupt_chunks -= 1;
+                            if let Some(b) = bytes.last_mut() {
+                                *b ^= 0xff;
+                            }
+                        }
+                        self.clients[client].core.handle_binary(&bytes, now)
+                    }
                     Delivery::Closed(_) => {
                         self.clients[client].conn = None;
                         self.clients[client].core.handle_disconnected(now);
@@ -372,6 +389,17 @@ impl Sim {
         }
     }
 
+    fn send_to_relay(&mut self, i: usize, bytes: Vec<u8>) {
+        let Some(conn) = self.clients[i].conn else {
+            return;
+        };
+        if self.lost() {
+            return;
+        }
+        let at = self.now + self.delay();
+        self.schedule(at, Event::ToRelay { conn, bytes });
+    }
+
     fn drain_client(&mut self, i: usize) {
         while let Some(o) = self.clients[i].core.poll_output() {
             match o {
@@ -388,20 +416,24 @@ impl Sim {
                         self.route(out);
                     }
                 }
-                ClientOutput::Send(text) => {
-                    let Some(conn) = self.clients[i].conn else {
-                        continue;
-                    };
-                    if self.lost() {
-                        continue;
-                    }
-                    let at = self.now + self.delay();
-                    self.schedule(at, Event::ToRelay { conn, text });
-                }
+                ClientOutput::Send(text) => self.send_to_relay(i, text.into_bytes()),
+                ClientOutput::SendBinary(bytes) => self.send_to_relay(i, bytes),
                 ClientOutput::Done { op, result } => {
                     self.clients[i].done.insert(op, result);
                 }
-                ClientOutput::MediaFile { file, .. } => self.clients[i].files.push(file),
+                ClientOutput::MediaFile { file, fetched, .. } => {
+                    let c = &mut self.clients[i];
+                    if fetched {
+                        c.cache
+                            .insert(file.sha256().to_string(), file.bytes().to_vec());
+                    }
+                    c.files.push(file);
+                }
+                ClientOutput::CacheGet { op, sha256 } => {
+                    let c = &mut self.clients[i];
+                    let bytes = c.cache.get(&sha256).cloned();
+                    c.core.handle_cache(op, &sha256, bytes, self.now);
+                }
                 ClientOutput::StateChanged => {
                     let s = self.clients[i].core.state().clone();
                     self.clients[i].states.push(s);

@@ -40,3 +40,24 @@ mod tests {
         assert!(!is_sha256_hex("abc"));
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Not a pass/fail figure: prints SHA-256 throughput in wasm (BENCHMARKS.md,
+    /// "Media transfers"; `wasm-pack test --node -- --nocapture`).
+    #[wasm_bindgen_test]
+    fn sha256_throughput_is_reported() {
+        let data = vec![0x5a_u8; 16 << 20];
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let t = js_sys::Date::now();
+            let h = super::sha256_hex(&data);
+            best = best.min(js_sys::Date::now() - t);
+            assert_eq!(h.len(), 64);
+        }
+        let rate = 16.0 / (best.max(1.0) / 1000.0);
+        web_sys::console::log_1(&format!("sha256 in wasm, 16 MiB: {rate:.0} MiB/s").into());
+    }
+}

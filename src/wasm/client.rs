@@ -281,13 +281,19 @@ impl SyncClient {
     }
 
     /// Downloads every media file, `onFile(file)` for each verified one, progress
-    /// in `state.mediaDownload`; resolves with `{files, bytes}`.
+    /// in `state.mediaDownload`; resolves with `{files, bytes}`. `cache`: a
+    /// content-addressed `{get, put}` (IndexedDB by default where the host has it,
+    /// `false` for none): files it holds are checked and not fetched.
     #[wasm_bindgen(js_name = downloadSessionMedia)]
     pub fn download_session_media(&self, options: JsValue) -> Promise {
         match interop::download_options(&options) {
-            Ok(on_file) => self.shared.call(on_file, |core, op, now| {
-                core.download_session_media(op, now)
-            }),
+            Ok((on_file, cache)) => {
+                let cached = cache.is_some();
+                let hooks = super::driver::Hooks { on_file, cache };
+                self.shared.call(Some(hooks), move |core, op, now| {
+                    core.download_session_media_with(op, cached, now)
+                })
+            }
             Err(e) => rejected(e),
         }
     }

@@ -8,6 +8,7 @@
 //! (a subscriber that calls `leaveSession()`) finds the core free; its own pump
 //! is folded into the running one, so subscribers see changes in order.
 
+use super::cache::MediaCache;
 use super::env::{self, Timer};
 use super::interop;
 use super::link::{Link, LinkEvent, Sink, Unavailable};
@@ -19,18 +20,29 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
+/// What `downloadSessionMedia` hands the driver besides its command.
+pub(crate) struct Hooks {
+    /// Called with each verified file.
+    pub(crate) on_file: Option<Function>,
+    /// Where files are looked up before a fetch and kept after one.
+    pub(crate) cache: Option<MediaCache>,
+}
+
 /// A command waiting for the core to finish it.
 struct Pending {
     resolve: Function,
     reject: Function,
-    /// `downloadSessionMedia`'s per-file callback.
-    on_file: Option<Function>,
+    /// `downloadSessionMedia`'s callback and cache.
+    hooks: Option<Rc<Hooks>>,
 }
 
 /// What the pump does for host code once the core is released.
 enum Effect {
-    /// A verified file of a running download, for its `onFile`.
-    File(Function, MediaFile),
+    /// A verified file of a running download, for its `onFile` (and its cache when
+    /// the bytes were fetched).
+    File(Rc<Hooks>, MediaFile, bool),
+    /// A cache lookup of a running download.
+    CacheGet(Rc<Hooks>, OpId, String),
     /// The state changed: call every subscriber.
     Notify,
     /// A command finished.
@@ -104,12 +116,12 @@ impl Shared {
     /// `op` sooner or later (every core command does).
     pub(crate) fn call(
         self: &Rc<Self>,
-        on_file: Option<Function>,
+        hooks: Option<Hooks>,
         run: impl FnOnce(&mut ClientCore, OpId, u64),
     ) -> Promise {
         // One body for every command (not one copy per closure type): smaller module.
         let mut run = Some(run);
-        self.call_once(on_file, &mut |core, op, now| {
+        self.call_once(hooks.map(Rc::new), &mut |core, op, now| {
             if let Some(run) = run.take() {
                 run(core, op, now);
             }
@@ -118,7 +130,7 @@ impl Shared {
 
     fn call_once(
         self: &Rc<Self>,
-        on_file: Option<Function>,
+        hooks: Option<Rc<Hooks>>,
         run: &mut dyn FnMut(&mut ClientCore, OpId, u64),
     ) -> Promise {
         let mut parts = None;
@@ -140,7 +152,7 @@ impl Shared {
                 Pending {
                     resolve,
                     reject,
-                    on_file,
+                    hooks,
                 },
             ));
             run(&mut g.core, op, env::now());
@@ -241,16 +253,24 @@ impl Shared {
                 ClientOutput::Connect => g.link.open(link_sink(Rc::downgrade(self)), now),
                 ClientOutput::Disconnect => g.link.close(now),
                 ClientOutput::Send(frame) => g.link.send(frame, now),
+                ClientOutput::SendBinary(frame) => g.link.send_binary(frame, now),
                 ClientOutput::Done { op, result } => {
                     if let Some(i) = g.ops.iter().position(|(id, _)| *id == op) {
                         let (_, p) = g.ops.remove(i);
                         effects.push(Effect::Settle(p, result));
                     }
                 }
-                ClientOutput::MediaFile { op, file } => {
+                ClientOutput::MediaFile { op, file, fetched } => {
                     let pending = g.ops.iter().find(|(id, _)| *id == op);
-                    if let Some(f) = pending.and_then(|(_, p)| p.on_file.clone()) {
-                        effects.push(Effect::File(f, file));
+                    if let Some(h) = pending.and_then(|(_, p)| p.hooks.clone()) {
+                        effects.push(Effect::File(h, file, fetched));
+                    }
+                }
+                ClientOutput::CacheGet { op, sha256 } => {
+                    let pending = g.ops.iter().find(|(id, _)| *id == op);
+                    match pending.and_then(|(_, p)| p.hooks.clone()) {
+                        Some(h) => effects.push(Effect::CacheGet(h, op, sha256)),
+                        None => g.core.handle_cache(op, &sha256, None, now),
                     }
                 }
                 ClientOutput::StateChanged => changed = true,
@@ -263,18 +283,45 @@ impl Shared {
         effects
     }
 
-    fn dispatch(&self, effects: Vec<Effect>) {
+    fn dispatch(self: &Rc<Self>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::File(on_file, file) => {
-                    if let Err(e) = on_file.call1(&JsValue::UNDEFINED, &interop::media_file(&file))
-                    {
-                        env::report("online-sync: an onFile callback threw:", &e);
+                Effect::File(hooks, file, fetched) => {
+                    let js = interop::media_file(&file);
+                    if let Some(on_file) = &hooks.on_file {
+                        if let Err(e) = on_file.call1(&JsValue::UNDEFINED, &js) {
+                            env::report("online-sync: an onFile callback threw:", &e);
+                        }
                     }
+                    if fetched && hooks.cache.is_some() {
+                        let bytes = js_sys::Reflect::get(&js, &"bytes".into());
+                        let sha256 = file.sha256().to_string();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let (Some(cache), Ok(bytes)) = (&hooks.cache, bytes) {
+                                cache.put(sha256, bytes).await;
+                            }
+                        });
+                    }
+                }
+                Effect::CacheGet(hooks, op, sha256) => {
+                    let weak = Rc::downgrade(self);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let bytes = match &hooks.cache {
+                            Some(cache) => cache.get(&sha256).await,
+                            None => None,
+                        };
+                        if let Some(shared) = weak.upgrade() {
+                            shared.apply(|core| core.handle_cache(op, &sha256, bytes, env::now()));
+                        }
+                    });
                 }
                 Effect::Notify => self.notify(),
                 Effect::Settle(p, Ok(OpValue::None)) => {
                     let _ = p.resolve.call1(&JsValue::UNDEFINED, &self.state());
+                }
+                Effect::Settle(p, Ok(value @ OpValue::Published { .. })) => {
+                    let v = interop::assign(&self.state(), &interop::op_value(value));
+                    let _ = p.resolve.call1(&JsValue::UNDEFINED, &v);
                 }
                 Effect::Settle(p, Ok(value)) => {
                     let _ = p
@@ -360,6 +407,7 @@ fn on_link_event(shared: &Rc<Shared>, event: LinkEvent) {
             LinkEvent::Opened => g.core.handle_connected(now),
             LinkEvent::OpenFailed => g.core.handle_connect_failed(now),
             LinkEvent::Frame(text) => g.core.handle_frame(&text, now),
+            LinkEvent::Binary(bytes) => g.core.handle_binary(&bytes, now),
             LinkEvent::Closed => g.core.handle_disconnected(now),
         }
     }

@@ -296,18 +296,37 @@ pub(crate) fn local_media_file(value: &JsValue) -> Result<LocalMediaFile, SyncEr
 struct DownloadArg {
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     on_file: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    cache: JsValue,
 }
 
-/// `downloadSessionMedia` options: the optional `onFile` callback.
-pub(crate) fn download_options(value: &JsValue) -> Result<Option<Function>, SyncError> {
-    let o: DownloadArg = options(value, &["onFile"], Keys::Others)?;
-    if o.on_file.is_undefined() || o.on_file.is_null() {
-        return Ok(None);
-    }
-    o.on_file
-        .dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| bad())
+/// `downloadSessionMedia` options: the optional `onFile` callback and `cache`
+/// (`undefined`: IndexedDB where the host has it; `false`: none; else an object whose
+/// `get` and `put` are functions).
+pub(crate) fn download_options(
+    value: &JsValue,
+) -> Result<(Option<Function>, Option<super::cache::MediaCache>), SyncError> {
+    let o: DownloadArg = options(value, &["onFile", "cache"], Keys::Others)?;
+    let on_file = if o.on_file.is_undefined() || o.on_file.is_null() {
+        None
+    } else {
+        Some(o.on_file.dyn_into::<Function>().map_err(|_| bad())?)
+    };
+    let cache = if o.cache.is_undefined() {
+        super::cache::MediaCache::default_for_host()
+    } else if o.cache.is_null() || o.cache.as_bool() == Some(false) {
+        None
+    } else {
+        let method = |name: &str| Reflect::get(&o.cache, &JsValue::from_str(name));
+        let usable = o.cache.is_object()
+            && method("get").is_ok_and(|f| f.is_function())
+            && method("put").is_ok_and(|f| f.is_function());
+        if !usable {
+            return Err(bad());
+        }
+        Some(super::cache::MediaCache::Js(o.cache))
+    };
+    Ok((on_file, cache))
 }
 
 /// A JSON-able value as `JSON.stringify` sees it, which is what the deployed
@@ -432,6 +451,32 @@ pub(crate) fn op_value(value: OpValue) -> JsValue {
         OpValue::Manifest(m) => to_js(&m),
         OpValue::MediaFile(f) => media_file(&f),
         OpValue::Downloaded { files, bytes } => to_js(&DownloadedView { files, bytes }),
+        OpValue::Published {
+            uploaded_bytes,
+            size,
+            sha256,
+        } => to_js(&PublishedView {
+            uploaded_bytes,
+            size,
+            sha256: &sha256,
+        }),
+    }
+}
+
+/// What `publishSessionMediaFile` adds to the state it resolves with.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedView<'a> {
+    uploaded_bytes: u64,
+    size: u64,
+    sha256: &'a str,
+}
+
+/// `target` with the own properties of `source` copied onto it (`Object.assign`).
+pub(crate) fn assign(target: &JsValue, source: &JsValue) -> JsValue {
+    match (target.dyn_ref::<Object>(), source.dyn_ref::<Object>()) {
+        (Some(t), Some(s)) => Object::assign(t, s).into(),
+        _ => target.clone(),
     }
 }
 

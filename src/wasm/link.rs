@@ -19,6 +19,8 @@ pub(crate) enum LinkEvent {
     OpenFailed,
     /// A text frame from the relay.
     Frame(String),
+    /// A chunk frame (binary) from the relay.
+    Binary(Vec<u8>),
     /// The open connection was closed by the other side.
     Closed,
 }
@@ -46,6 +48,8 @@ pub(crate) trait Link {
     fn open(&mut self, sink: Sink, now: u64);
     /// Sends one frame on the open connection (dropped when there is none).
     fn send(&mut self, frame: String, now: u64);
+    /// Sends one binary frame on the open connection (dropped when there is none).
+    fn send_binary(&mut self, frame: Vec<u8>, now: u64);
     /// Closes the connection, if any; no event follows.
     fn close(&mut self, now: u64);
 }
@@ -59,6 +63,8 @@ impl Link for Unavailable {
     }
 
     fn send(&mut self, _frame: String, _now: u64) {}
+
+    fn send_binary(&mut self, _frame: Vec<u8>, _now: u64) {}
 
     fn close(&mut self, _now: u64) {}
 }

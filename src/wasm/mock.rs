@@ -124,8 +124,8 @@ impl Hub {
         Some(conn)
     }
 
-    fn send(self: &Rc<Self>, conn: ConnId, frame: &str, now: u64) {
-        let out = self.inner.borrow_mut().memory.send(conn, frame, now);
+    fn send(self: &Rc<Self>, conn: ConnId, frame: &[u8], now: u64) {
+        let out = self.inner.borrow_mut().memory.send_bytes(conn, frame, now);
         self.route(out);
         self.after_change(now);
     }
@@ -156,6 +156,7 @@ impl Hub {
         for (conn, delivery) in out {
             let event = match delivery {
                 Delivery::Frame(text) => LinkEvent::Frame(text.to_string()),
+                Delivery::Binary(bytes) => LinkEvent::Binary(bytes.to_vec()),
                 Delivery::Closed(_) => LinkEvent::Closed,
             };
             g.queue.push_back((conn, event));
@@ -228,6 +229,12 @@ impl Link for MockLink {
     }
 
     fn send(&mut self, frame: String, now: u64) {
+        if let Some(conn) = self.conn {
+            self.hub.send(conn, frame.as_bytes(), now);
+        }
+    }
+
+    fn send_binary(&mut self, frame: Vec<u8>, now: u64) {
         if let Some(conn) = self.conn {
             self.hub.send(conn, &frame, now);
         }

@@ -34,6 +34,7 @@
 //! - `free()` closes the connection and rejects pending calls with
 //!   `transport-unavailable`; using the object afterwards throws (wasm-bindgen).
 
+mod cache;
 pub mod client;
 mod driver;
 mod env;

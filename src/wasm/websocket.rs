@@ -49,7 +49,7 @@ pub(crate) struct WebSocketLink {
 
 /// The link's side of a running connection task. Dropping it stops the task.
 struct Conn {
-    frames: mpsc::UnboundedSender<String>,
+    frames: mpsc::UnboundedSender<Message>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -86,7 +86,13 @@ impl Link for WebSocketLink {
     fn send(&mut self, frame: String, _now: u64) {
         if let Some(conn) = &self.conn {
             // Queued until the socket opens; dropped if the task has ended.
-            let _ = conn.frames.unbounded_send(frame);
+            let _ = conn.frames.unbounded_send(Message::Text(frame));
+        }
+    }
+
+    fn send_binary(&mut self, frame: Vec<u8>, _now: u64) {
+        if let Some(conn) = &self.conn {
+            let _ = conn.frames.unbounded_send(Message::Bytes(frame));
         }
     }
 
@@ -112,7 +118,7 @@ async fn run(
     url: String,
     connect_timeout_ms: u64,
     sink: Sink,
-    mut frames: mpsc::UnboundedReceiver<String>,
+    mut frames: mpsc::UnboundedReceiver<Message>,
     mut stop: oneshot::Receiver<()>,
 ) {
     // Stopped before the task first ran: nothing to open, nothing to report.
@@ -151,12 +157,12 @@ async fn run(
             frame = frames.next() => match frame {
                 Some(frame) => {
                     // A socket that is closing drops what it is given; its close event follows.
-                    let _ = write.send(Message::Text(frame)).await;
+                    let _ = write.send(frame).await;
                 }
                 None => break End::Stopped,
             },
             message = read.next() => match message {
-                Some(Ok(message)) => sink.deliver(LinkEvent::Frame(text(message))),
+                Some(Ok(message)) => sink.deliver(event(message)),
                 // After open, an error is followed by its close event.
                 Some(Err(WebSocketError::ConnectionError)) => {}
                 Some(Err(_)) | None => break End::Lost,
@@ -211,6 +217,14 @@ async fn finish(raw: web_sys::WebSocket, mut ws: WebSocket) {
     let closed = async { while ws.next().await.is_some() {} };
     futures::pin_mut!(closed);
     future::select(closed, env::sleep(CLOSE_GRACE_MS, false)).await;
+}
+
+/// A message as the client takes it: a chunk frame as bytes, anything else as text.
+fn event(message: Message) -> LinkEvent {
+    match message {
+        Message::Bytes(b) if crate::protocol::chunks::is_chunk_frame(&b) => LinkEvent::Binary(b),
+        other => LinkEvent::Frame(text(other)),
+    }
 }
 
 /// A message's text: a string as is, binary decoded as UTF-8 (lossy).

@@ -91,6 +91,16 @@ impl Relay {
                         json,
                     });
                 }
+                // A chunk frame (`media-chunks`): its header is recorded as the frame.
+                RelayOutput::SendBinary { conn, bytes } => {
+                    let (header, _) = online_sync::protocol::chunks::decode_frame(&bytes)
+                        .unwrap_or_else(|| panic!("relay sent a bad chunk frame"));
+                    let json: Value = serde_json::from_str(header).expect("header JSON");
+                    self.inbox.entry(conn).or_default().push(Frame {
+                        text: header.to_string(),
+                        json,
+                    });
+                }
                 RelayOutput::Close { conn, code, reason } => self.closes.push((conn, code, reason)),
                 RelayOutput::HashPassword(job) => self.hash_jobs.push(job),
             }

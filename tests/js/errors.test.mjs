@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
-  client, connect, connectionCount, connectNowhere, JPEG, load, MockRelay, mockOnly, pack, PNG,
+  client, connect, connectionCount, connectNowhere, DEPLOYED, JPEG, load, MockRelay, mockOnly, pack, PNG,
   rejectsWith, relay, session, SyncClient, throwsWith, until, WEBSOCKET,
 } from "./helpers.mjs";
 
@@ -136,22 +136,33 @@ describe("contract error codes", () => {
     await rejectsWith(host.publishSessionMediaFile({ ...file, bytes: new Uint8Array() }), "invalid-session-media");
   });
 
-  it("session-media-too-large: over the relay's limit, and over the client's", async () => {
-    // 1024: the deployed relay's floor for this setting, so the test runs there too.
-    const r = await relay({ maxSessionMediaFileBytes: 1024 });
+  it("session-media-too-large: over the relay's limit, and over the client's (whole-file and chunked)", async () => {
+    const file = { identity: "k:a", name: "a.png", ext: "png", bytes: PNG };
+    // The whole-file path (a relay without media-chunks, as deployed). 1024: the
+    // deployed relay's floor for this setting, so the test runs there too.
+    const r = await relay({ maxSessionMediaFileBytes: 1024, disableMediaChunks: true });
     const host = client(r, "host");
     await host.hostSession({});
-    const file = { identity: "k:a", name: "a.png", ext: "png", bytes: PNG };
     const over = new Uint8Array(1025);
     over.set(PNG);
     await rejectsWith(host.publishSessionMediaFile({ ...file, bytes: over }), "session-media-too-large");
     await host.publishSessionMediaFile({ ...file, bytes: over.subarray(0, 1024) });
-
-    const host2 = client(await relay(), "host");
+    const host2 = client(await relay({ disableMediaChunks: true }), "host");
     await host2.hostSession({});
     const big = new Uint8Array(2 * 1024 * 1024 + 1);
     big.set(PNG);
     await rejectsWith(host2.publishSessionMediaFile({ ...file, bytes: big }), "session-media-too-large");
+    // Chunked: the relay's chunked limit (a relay of ours), and the client's 64 MiB.
+    if (!DEPLOYED) {
+      const host3 = client(await relay({ maxChunkedMediaFileBytes: 32 }), "host");
+      await host3.hostSession({});
+      await rejectsWith(host3.publishSessionMediaFile(file), "session-media-too-large");
+    }
+    const host4 = client(await relay(), "host");
+    await host4.hostSession({});
+    const huge = new Uint8Array(64 * 1024 * 1024 + 1);
+    huge.set(PNG);
+    await rejectsWith(host4.publishSessionMediaFile({ ...file, bytes: huge }), "session-media-too-large");
   });
 
   it("session-media-not-found (a session without media; the manifest and download treat it as none)", async () => {

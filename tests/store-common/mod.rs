@@ -80,6 +80,7 @@ pub fn room(code: &str, members: usize, images: &[Vec<u8>]) -> RoomRecord {
             upload_total: images.len() as u64,
             upload_started_at: 1_700_000_055_000,
             upload_started_by: Some("client-0".to_owned()),
+            uploads: Vec::new(),
         },
     }
 }

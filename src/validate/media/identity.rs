@@ -10,7 +10,7 @@ pub fn media_identity(name: &str, ext: &str) -> Option<String> {
     if name.is_empty() || ext.is_empty() {
         return None;
     }
-    let key = format!("{}|{}", name.to_lowercase(), ext);
+    let key = format!("{}|{}", crate::validate::js::js_lower_case(name), ext);
     let (mut h1, mut h2) = (2_166_136_261_u32, 5381_u32);
     for c in key.encode_utf16() {
         h1 = (h1 ^ u32::from(c)).wrapping_mul(16_777_619);

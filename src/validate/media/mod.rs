@@ -42,6 +42,7 @@
 //! [`download`] (the participant's verification), [`identity`] (the clients' media
 //! identity), and the field rules all three share (`rules`).
 
+mod chunked;
 mod download;
 #[cfg(test)]
 mod fixtures;
@@ -49,6 +50,7 @@ mod identity;
 mod rules;
 mod upload;
 
+pub use chunked::{announced_entry, validate_announce, Announced};
 pub use download::verify_download;
 pub use identity::media_identity;
 pub use upload::{from_local, validate_upload};

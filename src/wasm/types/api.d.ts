@@ -126,10 +126,31 @@ export interface LocalMediaFileInput {
   bytes: Uint8Array;
 }
 
+/** A content-addressed media cache: keys are SHA-256, 64 lowercase hex. */
+export interface MediaCache {
+  get(sha256: string): Promise<Uint8Array | undefined | null> | Uint8Array | undefined | null;
+  put(sha256: string, bytes: Uint8Array): Promise<void> | void;
+}
+
 /** Options of `downloadSessionMedia`. */
 export interface DownloadOptions {
-  /** Called with each verified file. */
+  /** Called with each verified file (cached ones too). */
   onFile?: (file: SessionMediaFile) => void;
+  /**
+   * Files whose SHA-256 the cache holds are not fetched (their bytes are still verified);
+   * fetched files are put into it. Default: IndexedDB (`online-sync-media`) where the host
+   * has it, none elsewhere; `false`: no cache. A cache that throws or rejects counts as a miss.
+   */
+  cache?: MediaCache | false;
+}
+
+/** What `publishSessionMediaFile` resolves with: the state, and what moved. */
+export interface PublishedMediaFile extends SyncState {
+  /** File bytes sent by this call: 0 when the relay already held this content for the session. */
+  uploadedBytes: number;
+  size: number;
+  /** SHA-256 of the file, 64 lowercase hex. */
+  sha256: string;
 }
 
 /** What a finished download resolves with. */
@@ -222,6 +243,20 @@ export interface MockRelayOptions {
    * with salted SHA-256 (the page already holds them in plaintext).
    */
   passwordHashLogN?: number;
+  /** Leaves `media-chunks` out of `relay-features`: every client uses whole-file messages. */
+  disableMediaChunks?: boolean;
+  /** One media file sent in chunks, bytes (64 MiB). */
+  maxChunkedMediaFileBytes?: number;
+  /** A session's media once files come in chunks, bytes (2 GiB). */
+  maxChunkedMediaTotalBytes?: number;
+  /** Announced bytes of unfinished chunked uploads held at once (512 MiB). */
+  maxPartialUploadBytes?: number;
+  /** Media bytes held at once, every room's files and unfinished uploads (4 GiB). */
+  maxMediaHeldBytes?: number;
+  /** Chunk bytes per second per client address, each way (32 MiB/s; at least 1 MiB). */
+  mediaRateIpBytesPerSec?: number;
+  /** Chunk bytes per second per room (64 MiB/s; at least 1 MiB). */
+  mediaRateRoomBytesPerSec?: number;
 }
 
 /** An in-memory relay with the same rules as the real one. */
@@ -279,7 +314,11 @@ export class SyncClient {
   fetchSessionPack(): Promise<FetchedSessionPack>;
   resetSessionMediaPack(): Promise<SyncState>;
   setSessionMediaUploadStatus(status: { inProgress: boolean; total?: number }): Promise<SyncState>;
-  publishSessionMediaFile(file: LocalMediaFileInput): Promise<SyncState>;
+  /**
+   * On our relay the file moves in 1 MiB binary chunks (up to 64 MiB; an upload cut
+   * off goes on from what the relay holds); elsewhere as one whole-file message (2 MiB).
+   */
+  publishSessionMediaFile(file: LocalMediaFileInput): Promise<PublishedMediaFile>;
   fetchSessionMediaManifest(): Promise<SessionMediaManifest>;
   fetchSessionMediaFile(identity: string): Promise<SessionMediaFile>;
   downloadSessionMedia(options?: DownloadOptions): Promise<DownloadSummary>;

@@ -45,6 +45,11 @@ export type SyncErrorCode =
   | "invalid-rtc-signal"
   | "invalid-drawing-sync"
   | "drawing-sync-too-large"
+  // Our chunked media extension (media-chunks).
+  | "media-chunk-corrupt"
+  | "media-chunk-out-of-order"
+  | "media-upload-not-found"
+  | "media-rate-limited"
   // Client-side codes.
   | "host-disconnected"
   | "session-expired"
@@ -110,17 +115,29 @@ export interface SessionMediaMeta {
   uploadInProgress: boolean;
 }
 
-/** Media download progress; changes at least once per file. */
+/** Media download progress; changes with every chunk on our relay, at least once per file on a deployed one. */
 export interface MediaDownloadProgress {
   state: MediaDownloadStage;
   filesDone: number;
   filesTotal: number;
+  /** Bytes verified so far, cache hits and resumed bytes included. */
   bytesDone: number;
   bytesTotal: number;
+  /** File bytes received over the network in this download (not framing). */
+  bytesFetched: number;
   /** Files that failed verification and were skipped. */
   filesSkipped: number;
   /** The file being fetched, `""` when none. */
   currentIdentity: string;
+}
+
+/** The host's current media upload (`publishSessionMediaFile`). */
+export interface MediaUploadProgress {
+  /** The file being published, `""` when none. */
+  identity: string;
+  /** Bytes the relay holds of it; moves with every chunk on our relay. */
+  bytesDone: number;
+  bytesTotal: number;
 }
 
 /** Whether a participant may start: blocked until its local copy matches what the host published. */
@@ -215,6 +232,7 @@ export interface SyncState {
   /** The last error code, `""` when none. */
   lastError: SyncErrorCode | "";
   mediaDownload: MediaDownloadProgress;
+  mediaUpload: MediaUploadProgress;
   startGate: StartGate;
   /** `false` while the relay reports the host away (within its grace); `true` otherwise and outside a session. */
   hostConnected: boolean;

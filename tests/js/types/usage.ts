@@ -46,13 +46,22 @@ export async function demo(wasm: Uint8Array): Promise<void> {
   const keys: string[] = pack.session.mediaOrderKeys;
   await host.setSessionMediaUploadStatus({ inProgress: true, total: 1 });
   await host.resetSessionMediaPack();
-  await host.publishSessionMediaFile({ identity: "k:a", name: "a.png", ext: "png", bytes: new Uint8Array(8) });
+  const published = await host.publishSessionMediaFile({ identity: "k:a", name: "a.png", ext: "png", bytes: new Uint8Array(8) });
+  const sent: number = published.uploadedBytes;
+  const hostStatus: string = published.status;
+  const uploading: number = host.getState().mediaUpload.bytesDone;
   const manifest = await guest.fetchSessionMediaManifest();
   const first: string | undefined = manifest.files[0]?.sha256;
   const file: SessionMediaFile = await guest.fetchSessionMediaFile("k:a");
   const bytes: Uint8Array = file.bytes;
   const mime: "image/jpeg" | "image/png" | "image/webp" | "video/mp4" | "video/webm" = file.mime;
   const summary = await guest.downloadSessionMedia({ onFile: (f) => void f.bytes.length });
+  const kept = new Map<string, Uint8Array>();
+  await guest.downloadSessionMedia({
+    cache: { get: async (sha) => kept.get(sha), put: async (sha, b) => void kept.set(sha, b) },
+  });
+  await guest.downloadSessionMedia({ cache: false });
+  const fetched: number = guest.getState().mediaDownload.bytesFetched;
   guest.confirmLocalCopy();
   await guest.leaveSession();
   try {
@@ -62,13 +71,15 @@ export async function demo(wasm: Uint8Array): Promise<void> {
     void code2;
   }
   const count: number = relay.roomCount() + relay.connectionCount();
-  void [code, revision, paused, meta.hash, hash, updatedAt, size, keys, first, bytes, mime, summary.files, count];
+  void [code, revision, paused, meta.hash, hash, updatedAt, size, keys, first, bytes, mime, summary.files, count, sent, hostStatus, uploading, fetched];
   host.free();
   guest[Symbol.dispose]();
   relay.free();
 
   // @ts-expect-error: not a sync state
   await guest.updateParticipantState("sleeping");
+  // @ts-expect-error: a cache needs get and put
+  await guest.downloadSessionMedia({ cache: { get: async () => undefined } });
   // @ts-expect-error: bytes must be a Uint8Array
   await host.publishSessionMediaFile({ identity: "k:a", ext: "png", bytes: [1, 2, 3] });
   // @ts-expect-error: joinSession needs a code
