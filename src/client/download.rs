@@ -60,6 +60,9 @@ pub(super) fn retryable(e: &SyncError) -> bool {
         Code::StateRateLimited,
         Code::RequestFailed,
         Code::TransportUnavailable,
+        // Right after a reconnect, before the automatic resume has bound the new
+        // socket to the room; a member that really left has no transfer left.
+        Code::NotJoined,
     ]
     .iter()
     .any(|c| e.is(*c))
