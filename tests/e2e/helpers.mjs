@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -157,6 +157,15 @@ export async function openPage(browser, name, viewport = DESKTOP, extra = {}) {
         };
         new MutationObserver(note).observe(el, { attributes: true });
       }
+      // The speed / time-left line under the download bar, every text it showed.
+      window.__rates = [];
+      const rate = document.getElementById("download-rate");
+      if (rate) {
+        new MutationObserver(() => {
+          const text = rate.textContent;
+          if (text && text !== window.__rates.at(-1)) window.__rates.push(text);
+        }).observe(rate, { childList: true, characterData: true, subtree: true });
+      }
     };
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
     else watch();
@@ -252,4 +261,37 @@ export async function screenshot(page, file, { scrollTo = "", firstScreen = fals
     await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: "start" }), scrollTo);
   }
   await page.screenshot({ path: join(SHOTS, file), fullPage: !scrollTo && !firstScreen });
+}
+
+/** Screenshots kept as test artefacts (git-ignored, under target/). */
+export const SHOT_DIR = join(ROOT, "target", "e2e-screenshots");
+
+/**
+ * Writes `target/e2e-screenshots/<rel>` (the viewport as the person sees it, or the
+ * whole page with `fullPage`) and returns its path, for the test to print.
+ */
+export async function keepShot(page, rel, { fullPage = false } = {}) {
+  const path = join(SHOT_DIR, rel);
+  await mkdir(dirname(path), { recursive: true });
+  await page.screenshot({ path, fullPage });
+  return path;
+}
+
+/**
+ * A file the relay takes as a PNG (its signature, then `size` bytes of noise): large
+ * enough that a throttled download of it takes a while. Returns its path.
+ */
+export async function bigPng(dir, size = 1_500_000) {
+  const buf = Buffer.alloc(size);
+  let x = 2463534242;
+  for (let i = 0; i < size; i += 1) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    buf[i] = x & 255;
+  }
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(buf);
+  const path = join(dir, "large-noise.png");
+  await writeFile(path, buf);
+  return path;
 }

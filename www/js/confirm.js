@@ -10,19 +10,20 @@ let pending = null;
  * confirming button (`#confirm-yes`); `false` for `#confirm-no`, Escape, or a newer
  * question taking its place.
  */
-export function confirmAction({ title, text, yes, no = "Cancel" }) {
+export function confirmAction({ title, text, yes, no = "Cancel", backTo = "" }) {
   const dialog = $("confirm");
   if (pending) pending(false);
   setText($("confirm-title"), title);
   setText($("confirm-text"), text);
   setText($("confirm-yes"), yes);
   setText($("confirm-no"), no);
-  const opener = document.activeElement;
+  // After "no" the focus goes to `backTo` (a safe place, never the destructive button
+  // that opened the dialog), else back where it was.
+  const opener = (backTo && $(backTo)) || document.activeElement;
   return new Promise((resolve) => {
     pending = (answer) => {
       pending = null;
       if (dialog.open) dialog.close();
-      // Back where the person was (if it is still there), as a modal dialog should.
       if (!answer && opener && opener.isConnected && !opener.closest("[hidden]")) opener.focus();
       resolve(answer);
     };

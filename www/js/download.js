@@ -3,7 +3,7 @@
 // that says whether the participant may follow, and why not.
 import { $, fmtBytes, setAttr, setText, show } from "./dom.js";
 import { clearError, describeError, errorCode, showError } from "./errors.js";
-import { bytesOf, fmtDuration, makeRate, noteBytes, rateNow, resetRate, STALL_MS } from "./rate.js";
+import { bytesOf, fmtDuration, makeRate, noteBytes, rateNow, resetRate, STALL_FILES_MS, STALL_MS } from "./rate.js";
 import { guestSide } from "./session.js";
 
 /** Byte rate of the running download (speed, time left, stall). */
@@ -215,14 +215,18 @@ function renderRate(md) {
     if (typeof md.bytesFetched !== "number") text += " (counted per finished file)";
   }
   setText(el, text);
-  const stalled = active && r.stalledFor >= STALL_MS;
+  const perByte = typeof md.bytesFetched === "number";
+  const stalled = active && r.stalledFor >= (perByte ? STALL_MS : STALL_FILES_MS);
   const warn = $("download-stall");
   setAttr(warn, "data-stalled", stalled);
+  const still = fmtDuration(r.stalledFor / 1000);
   setText(
     warn,
-    stalled
-      ? `Nothing received for ${fmtDuration(r.stalledFor / 1000)}. The connection may be stalled: it keeps trying; “Download again” starts over.`
-      : ""
+    !stalled
+      ? ""
+      : perByte
+        ? `Nothing received for ${still}. The connection may be stalled: the download keeps trying; “Download again” starts over.`
+        : `No file finished for ${still}. A large file on a slow connection takes a while; if this goes on, the connection may be stalled: “Download again” starts over.`
   );
   show(warn, stalled);
 }

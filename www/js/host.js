@@ -108,6 +108,7 @@ export async function endHosting() {
       : "The session code stops working. This cannot be undone.",
     yes: "End session",
     no: "Keep hosting",
+    backTo: "session-code",
   });
   const client = hostSide.client;
   if (!ok || !client) return;

@@ -126,6 +126,7 @@ export async function leaveSession() {
     text: "You stop following the host. You can join again with the same code while the session runs.",
     yes: "Leave session",
     no: "Stay",
+    backTo: "join-player-title",
   });
   if (!ok || !guestSide.client) return;
   try {

@@ -7,6 +7,12 @@
 
 /** No byte for this long while downloading is a stall (it says so on the page). */
 export const STALL_MS = 12000;
+/**
+ * Without `bytesFetched` the page sees bytes only when a file is finished, so a
+ * large file on a slow link looks still: it waits longer before it warns, and says
+ * "no file finished" rather than "nothing received".
+ */
+export const STALL_FILES_MS = 30000;
 /** Speed is averaged over this window. */
 const WINDOW_MS = 8000;
 
