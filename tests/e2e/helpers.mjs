@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { hashAssets, precompress } from "../../scripts/precompress.mjs";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const SHOTS = join(ROOT, "target", "e2e");
@@ -26,7 +27,8 @@ export const PHONE = { width: 390, height: 844 };
 /**
  * A temporary copy of `www/` with the built module in `pkg/` (env `PKG_DIR`, default
  * `<root>/pkg`, the output of `scripts/build-pkg.sh`), so the test does not depend on
- * `www/pkg` existing. Returns `{dir, remove}`.
+ * `www/pkg` existing; prepared as scripts/build-site.sh does (hashed wasm name,
+ * `.br`/`.gz` siblings). Returns `{dir, remove}`.
  */
 export async function prepareSite() {
   const pkg = resolve(process.env.PKG_DIR || join(ROOT, "pkg"));
@@ -40,6 +42,10 @@ export async function prepareSite() {
     filter: (src) => resolve(src) !== join(ROOT, "www", "pkg"),
   });
   await cp(pkg, join(dir, "pkg"), { recursive: true });
+  // As scripts/build-site.sh serves it: the wasm named by its hash, files
+  // precompressed (brotli at a quicker quality than the build's 11).
+  await hashAssets(dir);
+  await precompress(dir, { quality: 5 });
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

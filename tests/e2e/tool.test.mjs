@@ -157,6 +157,34 @@ function timerLook(page, id, stageId) {
   }, [id, stageId]);
 }
 
+test("the relay serves the page well: brotli, cache headers, application/wasm", { timeout: 60000 }, async (t) => {
+  const page = await openPage(browser, "headers");
+  const seen = new Map();
+  page.on("response", async (r) => {
+    const path = new URL(r.url()).pathname;
+    seen.set(path, { status: r.status(), headers: await r.allHeaders() });
+  });
+  await load(page, relay.httpUrl);
+  await waitFor("the wasm response", () => [...seen.keys()].some((p) => p.endsWith(".wasm")));
+  const wasmPath = [...seen.keys()].find((p) => p.endsWith(".wasm"));
+  const wasm = seen.get(wasmPath);
+  t.diagnostic(`${wasmPath}: ${JSON.stringify(wasm.headers)}`);
+  assert.match(wasmPath, /^\/pkg\/online_sync_bg\.[0-9a-f]{16}\.wasm$/, "the wasm is fetched under its hashed name");
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers["content-encoding"], "br", "the browser gets the brotli copy");
+  assert.equal(wasm.headers["content-type"], "application/wasm");
+  assert.equal(wasm.headers["cache-control"], "public, max-age=31536000, immutable");
+  assert.match(wasm.headers.vary || "", /accept-encoding/i);
+  for (const path of ["/", "/js/main.js", "/pkg/online_sync.js", "/style.css"]) {
+    const r = seen.get(path);
+    assert.ok(r, `${path} was fetched`);
+    assert.equal(r.headers["cache-control"], "no-cache", `${path}: revalidated before use`);
+    assert.equal(r.headers["content-encoding"], "br", `${path}: compressed`);
+  }
+  assertNoProblems([page]);
+  await page.context().close();
+});
+
 for (const size of SIZES) {
   const { width, height } = size.viewport;
   const dir = `${size.name}-${width}x${height}`;
