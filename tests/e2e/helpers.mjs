@@ -51,13 +51,16 @@ export async function prepareSite() {
 
 /**
  * Starts the relay binary (env `RELAY_BIN`, default `target/debug/online-sync-relay`)
- * on 127.0.0.1 with a free port, serving `staticDir`. Resolves once it printed
- * `online-sync relay on ws://127.0.0.1:PORT`, with `{wsUrl, httpUrl, stop, log}`.
+ * on 127.0.0.1 with a free port (or `port`), serving `staticDir`, keeping rooms in
+ * `dataDir` when given. Resolves once it printed `online-sync relay on
+ * ws://127.0.0.1:PORT`, with `{wsUrl, httpUrl, port, stop, kill9, log}`.
  */
-export async function startRelay(staticDir, { timeoutMs = 15000 } = {}) {
+export async function startRelay(staticDir, { timeoutMs = 15000, port = 0, dataDir = "" } = {}) {
   const bin = resolve(ROOT, process.env.RELAY_BIN || "target/debug/online-sync-relay");
   assert.ok(existsSync(bin), `the relay binary is missing: ${bin} (cargo build --bin online-sync-relay)`);
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", "0", "--static-dir", staticDir], {
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--static-dir", staticDir];
+  if (dataDir) args.push("--data-dir", dataDir);
+  const child = spawn(bin, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },
@@ -99,7 +102,15 @@ export async function startRelay(staticDir, { timeoutMs = 15000 } = {}) {
     await stop();
     throw e;
   });
-  return { wsUrl, httpUrl: wsUrl.replace(/^ws:/, "http:") + "/", stop, log: () => log };
+  // A crash: SIGKILL, no shutdown of any kind.
+  const kill9 = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+  const httpUrl = wsUrl.replace(/^ws:/, "http:") + "/";
+  return { wsUrl, httpUrl, port: Number(new URL(httpUrl).port), stop, kill9, log: () => log };
 }
 
 /** Debian's chromium (or `CHROMIUM`), headless, with the flags of TOOLCHAIN.md. */
