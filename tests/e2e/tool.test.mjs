@@ -185,6 +185,76 @@ test("the relay serves the page well: brotli, cache headers, application/wasm", 
   await page.context().close();
 });
 
+/** Visible controls without an accessible name (label, text, aria-label/-labelledby, title). */
+function unlabelled(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("button, input, select, textarea, a[href], summary, output")]
+      .filter((el) => el.getClientRects().length && !el.closest("[hidden]"))
+      .filter((el) => {
+        const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+        const named =
+          (el.getAttribute("aria-label") || "").trim() ||
+          by.map((id) => (document.getElementById(id) || {}).textContent || "").join("").trim() ||
+          (el.labels && [...el.labels].map((l) => l.textContent).join("").trim()) ||
+          (el.tagName !== "INPUT" && el.tagName !== "SELECT" && el.textContent.trim()) ||
+          (el.getAttribute("title") || "").trim();
+        return !named;
+      })
+      .map((el) => el.id || `${el.tagName.toLowerCase()}.${el.className}`)
+  );
+}
+
+/**
+ * Text whose colour contrast with its background is under WCAG AA (4.5:1, 3:1 for
+ * large text); disabled controls and text over the image are left out.
+ */
+function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgba = (c) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c);
+      if (!m) return null;
+      const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      return { r, g, b, a };
+    };
+    const lum = ({ r, g, b }) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c && c.a >= 0.99) return c;
+      }
+      return rgba(getComputedStyle(document.documentElement).backgroundColor) || { r: 255, g: 255, b: 255, a: 1 };
+    };
+    const out = [];
+    for (const el of document.body.querySelectorAll("*")) {
+      if (!el.getClientRects().length || el.closest("[hidden], .stage, :disabled, dialog:not([open])")) continue;
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const cs = getComputedStyle(el);
+      const fg = rgba(cs.color);
+      const bg = background(el);
+      const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push(`${el.id || el.tagName.toLowerCase() + "." + el.className}: ${ratio.toFixed(2)}`);
+    }
+    return out;
+  });
+}
+
+/** Visible buttons, fields and summaries smaller than a finger (44 px high). */
+function smallTargets(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("button, select, summary, input:not([type=checkbox]):not([type=file])")]
+      .filter((el) => el.getClientRects().length && !el.closest("[hidden]"))
+      .filter((el) => el.getBoundingClientRect().height < 43.5)
+      .map((el) => `${el.id || el.tagName.toLowerCase()}: ${Math.round(el.getBoundingClientRect().height)} px`)
+  );
+}
+
 for (const size of SIZES) {
   const { width, height } = size.viewport;
   const dir = `${size.name}-${width}x${height}`;
@@ -346,6 +416,46 @@ for (const size of SIZES) {
         assert.match(await host.textContent("#host-shortcuts"), /Keyboard shortcuts/, "the shortcuts are in the page");
       });
 
+      await step("republishing keeps the place: the same image, paused, on both", async () => {
+        assert.equal(await attr(host, "current-image", "data-identity"), "img-2-pose-2-reaching_png");
+        const before = await host.evaluate(() => window.__log.filter((e) => e.id === "upload-progress" && e.state === "done").length);
+        const gateBefore = await guest.evaluate(() => window.__log.filter((e) => e.id === "gate" && e.blocked === "true").length);
+        await host.click("#publish");
+        await waitFor("the republish done", () =>
+          host.evaluate((n) => window.__log.filter((e) => e.id === "upload-progress" && e.state === "done").length > n, before)
+        );
+        assert.equal(await attr(host, "current-image", "data-identity"), "img-2-pose-2-reaching_png", "the host stays on image 2");
+        assert.match(await host.textContent("#current-index"), /^Image 2 of 3$/);
+        assert.equal(await attr(host, "host-playstate", "data-playing"), "false");
+        await waitFor("the participant blocked for the new version, then ready again", () =>
+          guest.evaluate((n) => window.__log.filter((e) => e.id === "gate" && e.blocked === "true").length > n, gateBefore)
+        );
+        await waitAttr(guest, "gate", "data-state", "ready", { timeout: 20000 });
+        await waitAttr(guest, "participant-image", "data-identity", "img-2-pose-2-reaching_png");
+      });
+
+      await step("accessible: every control named, contrast in both themes, touch-sized targets", async (st) => {
+        for (const page of [host, guest]) {
+          assert.deepEqual(await unlabelled(page), [], `${page.label}: controls without a name`);
+          for (const theme of ["light", "dark"]) {
+            await page.selectOption("#theme", theme);
+            assert.deepEqual(await lowContrast(page), [], `${page.label}, ${theme}: text under AA contrast`);
+          }
+          await page.selectOption("#theme", "auto");
+          if (size.name === "phone") {
+            assert.deepEqual(await smallTargets(page), [], `${page.label}: touch targets under 44 px`);
+          }
+        }
+        // A visible focus ring on the keyboard's way through the controls.
+        await guest.keyboard.press("Tab");
+        const ring = await guest.evaluate(() => {
+          const cs = getComputedStyle(document.activeElement);
+          return { id: document.activeElement.id, outline: cs.outlineStyle, width: parseFloat(cs.outlineWidth) };
+        });
+        st.diagnostic(`focus ring on #${ring.id}: ${ring.outline} ${ring.width}px`);
+        assert.ok(ring.outline !== "none" && ring.width >= 2, `a visible focus ring (${JSON.stringify(ring)})`);
+      });
+
       await step("the dark theme", async () => {
         await guest.selectOption("#theme", "dark");
         assert.equal(await guest.evaluate(() => document.documentElement.dataset.theme), "dark");
@@ -452,3 +562,39 @@ for (const size of SIZES) {
     });
   });
 }
+
+describe("the demo page on a tablet, both orientations", () => {
+  test("portrait 768x1024, then landscape 1024x768", { timeout: 120000 }, async (t) => {
+    const host = await openPage(browser, "host (desktop)", { width: 1280, height: 800 });
+    const tab = await openPage(browser, "participant (tablet)", { width: 768, height: 1024 }, { isMobile: true, hasTouch: true });
+    try {
+      await Promise.all([load(host, relay.httpUrl), load(tab, relay.httpUrl)]);
+      const code = await hostSession(host, "host-only");
+      await joinWith(tab, code);
+      await host.setInputFiles("#files", SAMPLES);
+      await waitFor("three accepted files", () =>
+        host.evaluate(() => document.querySelectorAll("#selected-files li[data-accepted='true']").length === 3)
+      );
+      await host.click("#publish");
+      await waitAttr(tab, "gate", "data-state", "ready", { timeout: 20000 });
+      await waitFor("the image decoded", async () => (await stageBox(tab, "participant-stage", "participant-image")).decoded);
+      for (const [name, viewport] of [["portrait", { width: 768, height: 1024 }], ["landscape", { width: 1024, height: 768 }]]) {
+        await tab.setViewportSize(viewport);
+        await pause(300);
+        const box = await stageBox(tab, "participant-stage", "participant-image");
+        t.diagnostic(`tablet ${name}: image box ${(box.share * 100).toFixed(1)}% of the viewport`);
+        assert.ok(box.share >= 0.5, `${name}: the image box is ${(box.share * 100).toFixed(1)}% of the viewport`);
+        assert.ok(box.top >= 0 && box.bottom <= box.innerHeight, `${name}: the image in the first screen (${box.top}..${box.bottom})`);
+        await assertNoOverflow(tab, `tablet ${name}`);
+        assert.deepEqual(await smallTargets(tab), [], `${name}: touch targets under 44 px`);
+        const path = await keepShot(tab, `tablet/participant-${name}.png`);
+        t.diagnostic(`screenshot: ${path}`);
+        console.log(`screenshot: ${path}`);
+      }
+      assertNoProblems([host, tab]);
+    } finally {
+      await host.context().close();
+      await tab.context().close();
+    }
+  });
+});
