@@ -598,3 +598,31 @@ describe("the demo page on a tablet, both orientations", () => {
     }
   });
 });
+
+test("“Use my local copy” is offered only when it is true, and says what it means", { timeout: 60000 }, async () => {
+  // The in-memory relay with media transfer off: the pack lists files the relay
+  // does not carry, so the only way to follow is a copy the person has elsewhere.
+  const page = await openPage(browser, "mock, media off");
+  try {
+    await load(page, `${relay.httpUrl}?relay=mock&media=off`);
+    await page.click("#host-start");
+    await waitAttr(page, "host-panel", "data-status", "hosting");
+    await page.click("#join-start");
+    await waitAttr(page, "join-panel", "data-status", "joined");
+    assert.equal(await visible(page, "gate-confirm"), false, "nothing to confirm before anything is published");
+    await page.setInputFiles("#files", SAMPLES);
+    await waitFor("three accepted files", () =>
+      page.evaluate(() => document.querySelectorAll("#selected-files li[data-accepted='true']").length === 3)
+    );
+    await page.click("#publish");
+    await waitAttr(page, "gate", "data-local-copy", "elsewhere", { timeout: 15000 });
+    assert.equal(await visible(page, "gate-confirm"), true);
+    assert.match(await page.textContent("#gate-why"), /does not carry the images.*cannot show the images/);
+    await page.click("#gate-confirm");
+    await waitAttr(page, "gate", "data-state", "ready");
+    assert.match(await page.textContent("#gate-why"), /follow the host's timer/);
+    assertNoProblems([page]);
+  } finally {
+    await page.context().close();
+  }
+});

@@ -247,7 +247,7 @@ export function renderGate(s) {
     title = "Ready: your copy matches the host's session.";
     why = guestSide.files.size
       ? `${guestSide.files.size} file${guestSide.files.size === 1 ? "" : "s"} in your copy.`
-      : "You confirmed your local copy.";
+      : "You said you have the images yourself: you follow the host's timer; this page cannot show them.";
   } else {
     title = "Blocked: waiting for your copy of the session.";
     if (dl.running) {
@@ -267,7 +267,8 @@ export function renderGate(s) {
   if (local === "have") {
     why += ` You already have every file this session lists (${guestSide.packRefs.identities.length}, same names): “Use my local copy” follows the host with those, without downloading them again.`;
   } else if (local === "elsewhere") {
-    why += " This relay does not carry the images. “Use my local copy” is for people who already have this session's images outside this page (e.g. in PoseChrono): you then follow the host's timer, and this page cannot show the images.";
+    why =
+      "This relay does not carry the images. “Use my local copy” is for people who already have this session's images outside this page (e.g. in PoseChrono): you then follow the host's timer, and this page cannot show the images.";
   }
   setText($("gate-title"), title);
   setText($("gate-why"), why);
