@@ -5,26 +5,20 @@
 // viewport, a large timer, the countdown overlay before a pose changes, full screen
 // (button and `F`), nothing by accident (no leave on Enter/Space after joining,
 // leaving and ending ask first, beforeunload while hosting), tolerant code entry and
-// the `#code=` join link, readiness at a glance; and, with the participant's network
-// throttled (CDP Network.emulateNetworkConditions), the start gate holding
-// "Resume for everyone" while the download runs, with byte progress, speed and
-// time left.
+// the `#code=` join link, readiness at a glance, republish keeping the place,
+// accessibility probes; and a tablet in both orientations. The throttled gate is in
+// gate.test.mjs, the headers in served.test.mjs.
 //
 // Screenshots are kept under target/e2e-screenshots/<size>/ and their paths printed.
 //
 //   node --test tests/e2e/tool.test.mjs   (pkg/ and the relay binary, as demo.test.mjs)
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  PHONE,
   SAMPLES,
   assertNoOverflow,
   assertNoProblems,
   attr,
-  bigPng,
   keepShot,
   launchBrowser,
   openPage,
@@ -34,226 +28,39 @@ import {
   waitAttr,
   waitFor,
 } from "./helpers.mjs";
+import {
+  SIZES,
+  focused,
+  hostSession,
+  joinWith,
+  leaveConfirmed,
+  load,
+  lowContrast,
+  pause,
+  smallTargets,
+  stageBox,
+  stepper,
+  timerLook,
+  unlabelled,
+} from "./tool-helpers.mjs";
 
-const SIZES = [
-  { name: "desktop", viewport: { width: 1280, height: 800 }, extra: {}, minShare: 0.5 },
-  { name: "phone", viewport: PHONE, extra: { isMobile: true, hasTouch: true }, minShare: 0.5 },
-];
 const SECONDS_PER_IMAGE = 8; // short: the overlay and the change of pose are seen in the test
 
 let site;
 let relay;
 let browser;
-let scratch;
 
 before(async () => {
   site = await prepareSite();
   relay = await startRelay(site.dir);
   browser = await launchBrowser();
-  scratch = await mkdtemp(join(tmpdir(), "online-sync-e2e-files-"));
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await relay?.stop().catch(() => {});
   await site?.remove().catch(() => {});
-  if (scratch) await rm(scratch, { recursive: true, force: true }).catch(() => {});
 });
-
-/** Runs named steps as subtests; after a failed step the rest are skipped. */
-function stepper(t) {
-  let failed = "";
-  return (name, fn) =>
-    t.test(name, async (st) => {
-      if (failed) return st.skip(`after the failed step “${failed}”`);
-      try {
-        await fn(st);
-      } catch (e) {
-        failed = name;
-        throw e;
-      }
-    });
-}
-
-async function load(page, url) {
-  await page.goto(url);
-  await waitAttr(page, "module-status", "data-ready", "true");
-}
-
-function focused(page) {
-  return page.evaluate(() => {
-    const a = document.activeElement;
-    return !a || a === document.body ? "" : a.id || a.tagName.toLowerCase();
-  });
-}
-
-const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function hostSession(host, mode) {
-  await host.selectOption("#host-mode", mode);
-  await host.click("#host-start");
-  await waitAttr(host, "host-panel", "data-status", "hosting", { timeout: 20000 });
-  return (await host.textContent("#session-code")).trim();
-}
-
-async function joinWith(page, typed) {
-  if (await visible(page, "choice")) await page.click("#choose-join");
-  await page.fill("#join-code", typed);
-  await page.fill("#join-name", "Ana");
-  await page.click("#join-start");
-  await waitFor(`${page.label}: joined with ${JSON.stringify(typed)}`, async () => {
-    const [status, code] = await Promise.all([attr(page, "join-panel", "data-status"), attr(page, "error", "data-code")]);
-    if (status === "idle" && code) throw new Error(`join refused: ${code}`);
-    return status === "joined";
-  }, { timeout: 20000 });
-}
-
-/** Leaves through the confirmation (its focus starts on “Stay”). */
-async function leaveConfirmed(page) {
-  await page.click("#leave");
-  await waitFor(`${page.label}: the confirmation`, () => visible(page, "confirm"));
-  assert.equal(await focused(page), "confirm-no", "the focus starts on the safe answer");
-  await page.click("#confirm-yes");
-  await waitAttr(page, "join-panel", "data-status", "idle");
-}
-
-/**
- * The stage's box (the image's available space) as a share of the viewport, counting
- * only what is on screen with the page scrolled to the top; and the image's own box.
- */
-function stageBox(page, stageId, imgId) {
-  return page.evaluate(([s, i]) => {
-    scrollTo(0, 0);
-    const r = document.getElementById(s).getBoundingClientRect();
-    const img = document.getElementById(i);
-    const ir = img.getBoundingClientRect();
-    const w = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0));
-    const h = Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
-    return {
-      share: (w * h) / (innerWidth * innerHeight),
-      width: r.width,
-      top: r.top,
-      bottom: r.bottom,
-      innerWidth,
-      innerHeight,
-      imgFills: Math.abs(ir.width - r.width) < 2 && Math.abs(ir.height - r.height) < 2,
-      objectFit: getComputedStyle(img).objectFit,
-      decoded: img.complete && img.naturalWidth > 0 && !img.hidden,
-    };
-  }, [stageId, imgId]);
-}
-
-/** The countdown: its font size (px) and whether it sits on the stage. */
-function timerLook(page, id, stageId) {
-  return page.evaluate(([c, s]) => {
-    const el = document.getElementById(c);
-    const r = el.getBoundingClientRect();
-    const sr = document.getElementById(s).getBoundingClientRect();
-    return {
-      px: parseFloat(getComputedStyle(el).fontSize),
-      onStage: r.left >= sr.left && r.right <= sr.right && r.top >= sr.top && r.bottom <= sr.bottom,
-      text: el.textContent,
-    };
-  }, [id, stageId]);
-}
-
-test("the relay serves the page well: brotli, cache headers, application/wasm", { timeout: 60000 }, async (t) => {
-  const page = await openPage(browser, "headers");
-  const seen = new Map();
-  page.on("response", async (r) => {
-    const path = new URL(r.url()).pathname;
-    seen.set(path, { status: r.status(), headers: await r.allHeaders() });
-  });
-  await load(page, relay.httpUrl);
-  await waitFor("the wasm response", () => [...seen.keys()].some((p) => p.endsWith(".wasm")));
-  const wasmPath = [...seen.keys()].find((p) => p.endsWith(".wasm"));
-  const wasm = seen.get(wasmPath);
-  t.diagnostic(`${wasmPath}: ${JSON.stringify(wasm.headers)}`);
-  assert.match(wasmPath, /^\/pkg\/online_sync_bg\.[0-9a-f]{16}\.wasm$/, "the wasm is fetched under its hashed name");
-  assert.equal(wasm.status, 200);
-  assert.equal(wasm.headers["content-encoding"], "br", "the browser gets the brotli copy");
-  assert.equal(wasm.headers["content-type"], "application/wasm");
-  assert.equal(wasm.headers["cache-control"], "public, max-age=31536000, immutable");
-  assert.match(wasm.headers.vary || "", /accept-encoding/i);
-  for (const path of ["/", "/js/main.js", "/pkg/online_sync.js", "/style.css"]) {
-    const r = seen.get(path);
-    assert.ok(r, `${path} was fetched`);
-    assert.equal(r.headers["cache-control"], "no-cache", `${path}: revalidated before use`);
-    assert.equal(r.headers["content-encoding"], "br", `${path}: compressed`);
-  }
-  assertNoProblems([page]);
-  await page.context().close();
-});
-
-/** Visible controls without an accessible name (label, text, aria-label/-labelledby, title). */
-function unlabelled(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll("button, input, select, textarea, a[href], summary, output")]
-      .filter((el) => el.getClientRects().length && !el.closest("[hidden]"))
-      .filter((el) => {
-        const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
-        const named =
-          (el.getAttribute("aria-label") || "").trim() ||
-          by.map((id) => (document.getElementById(id) || {}).textContent || "").join("").trim() ||
-          (el.labels && [...el.labels].map((l) => l.textContent).join("").trim()) ||
-          (el.tagName !== "INPUT" && el.tagName !== "SELECT" && el.textContent.trim()) ||
-          (el.getAttribute("title") || "").trim();
-        return !named;
-      })
-      .map((el) => el.id || `${el.tagName.toLowerCase()}.${el.className}`)
-  );
-}
-
-/**
- * Text whose colour contrast with its background is under WCAG AA (4.5:1, 3:1 for
- * large text); disabled controls and text over the image are left out.
- */
-function lowContrast(page) {
-  return page.evaluate(() => {
-    const rgba = (c) => {
-      const m = /rgba?\(([^)]+)\)/.exec(c);
-      if (!m) return null;
-      const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-      return { r, g, b, a };
-    };
-    const lum = ({ r, g, b }) => {
-      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const background = (el) => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = rgba(getComputedStyle(e).backgroundColor);
-        if (c && c.a >= 0.99) return c;
-      }
-      return rgba(getComputedStyle(document.documentElement).backgroundColor) || { r: 255, g: 255, b: 255, a: 1 };
-    };
-    const out = [];
-    for (const el of document.body.querySelectorAll("*")) {
-      if (!el.getClientRects().length || el.closest("[hidden], .stage, :disabled, dialog:not([open])")) continue;
-      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-      if (!own) continue;
-      const cs = getComputedStyle(el);
-      const fg = rgba(cs.color);
-      const bg = background(el);
-      const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
-      const ratio = (l1 + 0.05) / (l2 + 0.05);
-      const size = parseFloat(cs.fontSize);
-      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
-      if (ratio < (large ? 3 : 4.5)) out.push(`${el.id || el.tagName.toLowerCase() + "." + el.className}: ${ratio.toFixed(2)}`);
-    }
-    return out;
-  });
-}
-
-/** Visible buttons, fields and summaries smaller than a finger (44 px high). */
-function smallTargets(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll("button, select, summary, input:not([type=checkbox]):not([type=file])")]
-      .filter((el) => el.getClientRects().length && !el.closest("[hidden]"))
-      .filter((el) => el.getBoundingClientRect().height < 43.5)
-      .map((el) => `${el.id || el.tagName.toLowerCase()}: ${Math.round(el.getBoundingClientRect().height)} px`)
-  );
-}
 
 for (const size of SIZES) {
   const { width, height } = size.viewport;
@@ -487,79 +294,6 @@ for (const size of SIZES) {
       await host.context().close();
       await guest.context().close();
     });
-
-    test("the start gate holds “Resume for everyone” while a throttled download runs", { timeout: 180000 }, async (t) => {
-      const step = stepper(t);
-      const host = await openPage(browser, `host (${size.name})`, size.viewport, size.extra);
-      const guest = await openPage(browser, `participant (${size.name})`, size.viewport, size.extra);
-      let cdp;
-
-      await step("host and participant in a shared-pause session; the participant's network throttled", async () => {
-        await Promise.all([load(host, relay.httpUrl), load(guest, relay.httpUrl)]);
-        const code = await hostSession(host, "shared-pause");
-        await joinWith(guest, code);
-        cdp = await guest.context().newCDPSession(guest);
-        await cdp.send("Network.enable");
-        await cdp.send("Network.emulateNetworkConditions", {
-          offline: false,
-          latency: 40,
-          // Slow enough that the large file takes seconds, fast enough that its one
-          // message (base64, whole file until chunked media lands) arrives within the
-          // client's request timeout (8 s).
-          downloadThroughput: 512 * 1024,
-          uploadThroughput: 512 * 1024,
-        });
-      });
-
-      await step("while the participant downloads, Resume for everyone is disabled and says why", async (st) => {
-        const big = await bigPng(scratch, 1_200_000);
-        await host.setInputFiles("#files", [...SAMPLES, big]);
-        await waitFor("four accepted files", () =>
-          host.evaluate(() => document.querySelectorAll("#selected-files li[data-accepted='true']").length === 4)
-        );
-        await host.click("#publish");
-        await waitAttr(host, "upload-progress", "data-state", "done", { timeout: 30000 });
-        await waitAttr(guest, "download-progress", "data-state", "downloading", { timeout: 20000 });
-        assert.equal(await attr(guest, "gate", "data-blocked"), "true", "blocked while downloading");
-        assert.equal(await visible(guest, "shared-controls"), true, "shared controls are offered in this room");
-        assert.equal(await guest.isDisabled("#shared-play"), true, "Resume for everyone is disabled");
-        assert.equal(await visible(guest, "shared-play-why"), true, "and the page says why");
-        assert.equal(await visible(guest, "gate-confirm"), false, "no “Use my local copy” during a normal download");
-        // The host sees who is not ready yet.
-        await waitFor("the host's readiness", async () => (await attr(host, "readiness", "data-all-ready")) === "false");
-        st.diagnostic(`host: ${await host.textContent("#readiness")}`);
-        // A press anyway (scripted) changes nothing for everyone.
-        await guest.evaluate(() => document.getElementById("shared-play").click());
-        await pause(500);
-        assert.equal(await attr(host, "host-playstate", "data-playing"), "false", "the host was not resumed");
-        await keepShot(guest, `${dir}/09-participant-downloading-gated.png`).then((p) => {
-          st.diagnostic(`screenshot: ${p}`);
-          console.log(`screenshot: ${p}`);
-        });
-      });
-
-      await step("progress moves by bytes, with speed and time left, until the gate clears", async (st) => {
-        await waitAttr(guest, "download-progress", "data-state", "done", { timeout: 120000 });
-        await waitAttr(guest, "gate", "data-blocked", "false");
-        assert.equal(await guest.isDisabled("#shared-play"), false, "Resume for everyone once ready (paused session)");
-        const log = await guest.evaluate(() => window.__log.filter((e) => e.id === "download-progress" && e.state === "downloading"));
-        const bytes = [...new Set(log.map((e) => Number(e["bytes-done"])))];
-        st.diagnostic(`bytes-done values seen while downloading: ${bytes.join(", ")}`);
-        // Today bytesDone moves once per verified file (4 files here); with chunked media
-        // (bytesFetched) it moves within a file too. What is true today:
-        assert.ok(bytes.length >= 3, `progress moved several times during the download (${bytes.join(", ")})`);
-        const total = Number(await attr(guest, "download-progress", "data-bytes-total"));
-        assert.ok(total > 1_200_000, `bytesTotal counts the large file (${total})`);
-        const rates = await guest.evaluate(() => window.__rates || []);
-        st.diagnostic(`speed / time left seen: ${rates.slice(0, 6).join(" | ")}`);
-        assert.ok(rates.some((r) => /\/s/.test(r)), "a speed was shown");
-        assert.ok(rates.some((r) => /left/.test(r)), "a time left was shown");
-        await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-        assertNoProblems([host, guest]);
-      });
-      await host.context().close();
-      await guest.context().close();
-    });
   });
 }
 
@@ -597,32 +331,4 @@ describe("the demo page on a tablet, both orientations", () => {
       await tab.context().close();
     }
   });
-});
-
-test("“Use my local copy” is offered only when it is true, and says what it means", { timeout: 60000 }, async () => {
-  // The in-memory relay with media transfer off: the pack lists files the relay
-  // does not carry, so the only way to follow is a copy the person has elsewhere.
-  const page = await openPage(browser, "mock, media off");
-  try {
-    await load(page, `${relay.httpUrl}?relay=mock&media=off`);
-    await page.click("#host-start");
-    await waitAttr(page, "host-panel", "data-status", "hosting");
-    await page.click("#join-start");
-    await waitAttr(page, "join-panel", "data-status", "joined");
-    assert.equal(await visible(page, "gate-confirm"), false, "nothing to confirm before anything is published");
-    await page.setInputFiles("#files", SAMPLES);
-    await waitFor("three accepted files", () =>
-      page.evaluate(() => document.querySelectorAll("#selected-files li[data-accepted='true']").length === 3)
-    );
-    await page.click("#publish");
-    await waitAttr(page, "gate", "data-local-copy", "elsewhere", { timeout: 15000 });
-    assert.equal(await visible(page, "gate-confirm"), true);
-    assert.match(await page.textContent("#gate-why"), /does not carry the images.*cannot show the images/);
-    await page.click("#gate-confirm");
-    await waitAttr(page, "gate", "data-state", "ready");
-    assert.match(await page.textContent("#gate-why"), /follow the host's timer/);
-    assertNoProblems([page]);
-  } finally {
-    await page.context().close();
-  }
 });
