@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 SKIP_BROWSER=1 scripts/setup.sh
 scripts/build-pkg.sh
-rm -rf www/pkg
-cp -r pkg www/pkg
+# The served copy: www/ + pkg/, the wasm named by its hash, files precompressed.
+scripts/build-site.sh target/site
 cargo build --release --bin online-sync-relay
 port=${POSECHRONO_SYNC_RELAY_PORT:-${PORT:-8787}}
 echo
@@ -16,4 +16,4 @@ echo "Demo page: http://127.0.0.1:${port}/  (open it in two tabs; ?relay=mock fo
 echo "Stop with Ctrl-C."
 # Rooms survive a restart of the demo relay (delete target/demo-data to start afresh).
 mkdir -p target/demo-data
-exec target/release/online-sync-relay --port "$port" --static-dir www --data-dir target/demo-data "$@"
+exec target/release/online-sync-relay --port "$port" --static-dir target/site --data-dir target/demo-data "$@"

@@ -82,6 +82,7 @@ step "end-to-end: the demo page over the real relay in headless Chromium (node -
 if [[ -z "${RELAY_BIN:-}" ]]; then
   cargo build --bin online-sync-relay
 fi
+# Screenshots of each size (1280x800, 390x844, tablet) are kept in target/e2e-screenshots/.
 node --test tests/e2e/
 
 step "WebSocket transport in headless Chromium against the relay binary (node --test tests/browser/)"

@@ -3,13 +3,11 @@
 //! JSON otherwise.
 
 use super::{conn, Shared};
-use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
-use tower::ServiceExt;
 
 fn json(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
@@ -127,10 +125,9 @@ pub(super) async fn handle(
         (&Method::OPTIONS, _) => StatusCode::NO_CONTENT.into_response(),
         (&Method::GET | &Method::HEAD, _) if shared.config.static_dir.is_some() => {
             let dir = shared.config.static_dir.clone().unwrap_or_default();
-            match tower_http::services::ServeDir::new(dir).oneshot(req).await {
-                Ok(r) if r.status() != StatusCode::NOT_FOUND => r.map(Body::new),
-                _ => not_found(),
-            }
+            super::static_files::serve(&dir, req)
+                .await
+                .unwrap_or_else(not_found)
         }
         _ => not_found(),
     };

@@ -31,6 +31,7 @@ mod http;
 mod metrics;
 pub mod persist;
 mod refragment;
+pub mod static_files;
 
 pub use actor::now_ms;
 

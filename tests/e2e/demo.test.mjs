@@ -164,7 +164,8 @@ async function joinWrongPassword(page, code) {
   assert.equal(await visible(page, "error"), true, "the error banner is visible");
   assert.equal(await attr(page, "error", "data-source"), "participant");
   const text = (await page.textContent("#error-text")).trim();
-  assert.match(text, /^Wrong password for this session\. \(invalid-password\)$/, "the banner says it in words");
+  assert.match(text, /^Wrong password for this session\.$/, "the banner says it in words");
+  assert.equal((await page.textContent("#error-code")).trim(), "invalid-password", "the code on the details line");
   assert.equal(await visible(page, "join-error"), true, "the participant panel says it too");
   assert.equal(await attr(page, "join-error", "data-code"), "invalid-password");
   await waitAttr(page, "join-panel", "data-status", "idle");
@@ -182,7 +183,8 @@ async function join(page, code, name, { mock = false } = {}) {
   assert.equal(await visible(page, "error"), false, "a successful join clears the error banner");
   assert.equal((await page.textContent("#join-session-code")).trim(), code);
   assert.equal(await visible(page, "leave"), true, "Leave session is offered");
-  await waitFor(`${page.label}: the focus on Leave session`, async () => (await focused(page)) === "leave");
+  // The focus goes to the session view, never to Leave (a stray Enter must not leave).
+  await waitFor(`${page.label}: the focus on the session view`, async () => (await focused(page)) === "join-player-title");
   await assertOnePanel(page, "join-panel", { mock });
 }
 
@@ -334,6 +336,10 @@ async function followsHost(host, parts, { playing }) {
 
 async function hostLeaves(host, parts, { mock = false } = {}) {
   await host.click("#host-leave");
+  // Ending asks first; the focus starts on the safe answer.
+  await waitFor(`${host.label}: the confirmation`, () => visible(host, "confirm"));
+  assert.equal(await focused(host), "confirm-no", "the focus is on “Keep hosting”");
+  await host.click("#confirm-yes");
   await waitAttr(host, "host-panel", "data-status", "idle");
   await waitFor(`${host.label}: the focus on Start hosting`, async () => (await focused(host)) === "host-start");
   if (!mock) assert.equal(await visible(host, "choice"), true, "the host/join choice is back after the session");
@@ -421,7 +427,7 @@ describe("demo page over the WebSocket relay", () => {
 
     await step("the invite link opens the page on the Join panel with the code filled in", async (st) => {
       const link = await attr(host, "invite-link", "href");
-      assert.equal(link, `${relay.httpUrl}?join=${code}`, "the invite link is the page with ?join=CODE");
+      assert.equal(link, `${relay.httpUrl}#code=${code}`, "the join link is the page with #code=CODE");
       assert.equal((await host.textContent("#invite-link")).trim(), link, "the link is shown in full");
       await host.click("#copy-link");
       await waitFor("the copy status", async () => /^Copied the invite link/.test(await host.textContent("#copy-status")));

@@ -4,11 +4,12 @@
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { hashAssets, precompress } from "../../scripts/precompress.mjs";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const SHOTS = join(ROOT, "target", "e2e");
@@ -26,7 +27,8 @@ export const PHONE = { width: 390, height: 844 };
 /**
  * A temporary copy of `www/` with the built module in `pkg/` (env `PKG_DIR`, default
  * `<root>/pkg`, the output of `scripts/build-pkg.sh`), so the test does not depend on
- * `www/pkg` existing. Returns `{dir, remove}`.
+ * `www/pkg` existing; prepared as scripts/build-site.sh does (hashed wasm name,
+ * `.br`/`.gz` siblings). Returns `{dir, remove}`.
  */
 export async function prepareSite() {
   const pkg = resolve(process.env.PKG_DIR || join(ROOT, "pkg"));
@@ -40,18 +42,25 @@ export async function prepareSite() {
     filter: (src) => resolve(src) !== join(ROOT, "www", "pkg"),
   });
   await cp(pkg, join(dir, "pkg"), { recursive: true });
+  // As scripts/build-site.sh serves it: the wasm named by its hash, files
+  // precompressed (brotli at a quicker quality than the build's 11).
+  await hashAssets(dir);
+  await precompress(dir, { quality: 5 });
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /**
  * Starts the relay binary (env `RELAY_BIN`, default `target/debug/online-sync-relay`)
- * on 127.0.0.1 with a free port, serving `staticDir`. Resolves once it printed
- * `online-sync relay on ws://127.0.0.1:PORT`, with `{wsUrl, httpUrl, stop, log}`.
+ * on 127.0.0.1 with a free port (or `port`), serving `staticDir`, keeping rooms in
+ * `dataDir` when given. Resolves once it printed `online-sync relay on
+ * ws://127.0.0.1:PORT`, with `{wsUrl, httpUrl, port, stop, kill9, log}`.
  */
-export async function startRelay(staticDir, { timeoutMs = 15000 } = {}) {
+export async function startRelay(staticDir, { timeoutMs = 15000, port = 0, dataDir = "" } = {}) {
   const bin = resolve(ROOT, process.env.RELAY_BIN || "target/debug/online-sync-relay");
   assert.ok(existsSync(bin), `the relay binary is missing: ${bin} (cargo build --bin online-sync-relay)`);
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", "0", "--static-dir", staticDir], {
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--static-dir", staticDir];
+  if (dataDir) args.push("--data-dir", dataDir);
+  const child = spawn(bin, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },
@@ -93,7 +102,15 @@ export async function startRelay(staticDir, { timeoutMs = 15000 } = {}) {
     await stop();
     throw e;
   });
-  return { wsUrl, httpUrl: wsUrl.replace(/^ws:/, "http:") + "/", stop, log: () => log };
+  // A crash: SIGKILL, no shutdown of any kind.
+  const kill9 = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+  const httpUrl = wsUrl.replace(/^ws:/, "http:") + "/";
+  return { wsUrl, httpUrl, port: Number(new URL(httpUrl).port), stop, kill9, log: () => log };
 }
 
 /** Debian's chromium (or `CHROMIUM`), headless, with the flags of TOOLCHAIN.md. */
@@ -156,6 +173,15 @@ export async function openPage(browser, name, viewport = DESKTOP, extra = {}) {
           window.__log.push(entry);
         };
         new MutationObserver(note).observe(el, { attributes: true });
+      }
+      // The speed / time-left line under the download bar, every text it showed.
+      window.__rates = [];
+      const rate = document.getElementById("download-rate");
+      if (rate) {
+        new MutationObserver(() => {
+          const text = rate.textContent;
+          if (text && text !== window.__rates.at(-1)) window.__rates.push(text);
+        }).observe(rate, { childList: true, characterData: true, subtree: true });
       }
     };
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
@@ -252,4 +278,37 @@ export async function screenshot(page, file, { scrollTo = "", firstScreen = fals
     await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: "start" }), scrollTo);
   }
   await page.screenshot({ path: join(SHOTS, file), fullPage: !scrollTo && !firstScreen });
+}
+
+/** Screenshots kept as test artefacts (git-ignored, under target/). */
+export const SHOT_DIR = join(ROOT, "target", "e2e-screenshots");
+
+/**
+ * Writes `target/e2e-screenshots/<rel>` (the viewport as the person sees it, or the
+ * whole page with `fullPage`) and returns its path, for the test to print.
+ */
+export async function keepShot(page, rel, { fullPage = false } = {}) {
+  const path = join(SHOT_DIR, rel);
+  await mkdir(dirname(path), { recursive: true });
+  await page.screenshot({ path, fullPage });
+  return path;
+}
+
+/**
+ * A file the relay takes as a PNG (its signature, then `size` bytes of noise): large
+ * enough that a throttled download of it takes a while. Returns its path.
+ */
+export async function bigPng(dir, size = 1_500_000) {
+  const buf = Buffer.alloc(size);
+  let x = 2463534242;
+  for (let i = 0; i < size; i += 1) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    buf[i] = x & 255;
+  }
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(buf);
+  const path = join(dir, "large-noise.png");
+  await writeFile(path, buf);
+  return path;
 }

@@ -3,7 +3,14 @@
 // that says whether the participant may follow, and why not.
 import { $, fmtBytes, setAttr, setText, show } from "./dom.js";
 import { clearError, describeError, errorCode, showError } from "./errors.js";
+import { bytesOf, fmtDuration, makeRate, noteBytes, rateNow, resetRate, STALL_FILES_MS, STALL_MS } from "./rate.js";
 import { guestSide } from "./session.js";
+
+/** Byte rate of the running download (speed, time left, stall). */
+const rate = makeRate();
+
+/** Download failures that mean "this relay does not carry the images". */
+const NO_ONLINE_MEDIA = new Set(["media-transfer-disabled", "session-media-not-found"]);
 
 /** Forgets the downloaded files and any pending download (the session is over). */
 export function resetDownloads() {
@@ -11,6 +18,7 @@ export function resetDownloads() {
   for (const f of guestSide.files.values()) URL.revokeObjectURL(f.url);
   guestSide.files.clear();
   guestSide.dl = { running: false, fp: "", pendingFp: "", failedFp: "", failCode: "", waiting: false, timer: 0 };
+  guestSide.packRefs = { fp: "", identities: [] };
 }
 
 function clearDownloadTimer() {
@@ -54,11 +62,15 @@ export async function runDownload({ manual = false } = {}) {
   dl.failedFp = "";
   dl.failCode = "";
   dl.waiting = false;
+  resetRate(rate, performance.now());
   guestSide.render();
   const got = new Set();
   let outcome = "ok";
   try {
-    await client.fetchSessionPack();
+    const { pack } = await client.fetchSessionPack();
+    // What this version of the session lists: "Use my local copy" is offered only
+    // when the files already here cover it.
+    guestSide.packRefs = { fp, identities: ((pack && pack.mediaRefs) || []).map((r) => r.identity) };
     await client.downloadSessionMedia({
       onFile: (f) => {
         got.add(f.identity);
@@ -124,6 +136,29 @@ export function confirmLocal() {
   guestSide.render();
 }
 
+/**
+ * What "Use my local copy" would mean now, or "" when it must not be offered: the
+ * files this page already has cover every file the session lists ("have"), or this
+ * relay carries no images and the person may have them elsewhere ("elsewhere").
+ * Never while a download runs.
+ */
+export function localCopyKind(s) {
+  const dl = guestSide.dl;
+  if (!s.startGate.blocked || dl.running || dl.timer) return "";
+  const refs = guestSide.packRefs;
+  if (refs && refs.fp === s.startGate.fingerprint && refs.identities.length && refs.identities.every((id) => guestSide.files.has(id))) {
+    return "have";
+  }
+  if (NO_ONLINE_MEDIA.has(dl.failCode)) return "elsewhere";
+  return "";
+}
+
+/** Called on the page's clock: speed, time left and stall move while bytes do not. */
+export function tickDownload() {
+  const s = guestSide.state;
+  if (s && s.status === "joined" && (guestSide.dl.running || s.mediaDownload.state === "downloading")) renderDownload(s);
+}
+
 export function renderDownload(s) {
   const md = s.mediaDownload;
   const el = $("download-progress");
@@ -161,6 +196,39 @@ export function renderDownload(s) {
   }
   if (guestSide.dl.waiting) text = "The host is uploading; the download starts when it finishes.";
   setText($("download-text"), text);
+  renderRate(md);
+}
+
+/** Speed and time left under the bar, and the stall warning (`#download-stall`). */
+function renderRate(md) {
+  const now = performance.now();
+  const active = guestSide.dl.running && (md.state === "downloading" || md.state === "manifest");
+  if (active) noteBytes(rate, bytesOf(md), now);
+  const r = rateNow(rate, md.bytesTotal, now);
+  const el = $("download-rate");
+  setAttr(el, "data-speed", active ? Math.round(r.speed) : 0);
+  setAttr(el, "data-eta", active && r.eta !== null ? Math.round(r.eta) : "");
+  let text = "";
+  if (active && md.state === "downloading") {
+    text = r.speed > 0 ? `${fmtBytes(r.speed)}/s` : "Measuring speed…";
+    if (r.eta !== null) text += `, about ${fmtDuration(r.eta)} left`;
+    if (typeof md.bytesFetched !== "number") text += " (counted per finished file)";
+  }
+  setText(el, text);
+  const perByte = typeof md.bytesFetched === "number";
+  const stalled = active && r.stalledFor >= (perByte ? STALL_MS : STALL_FILES_MS);
+  const warn = $("download-stall");
+  setAttr(warn, "data-stalled", stalled);
+  const still = fmtDuration(r.stalledFor / 1000);
+  setText(
+    warn,
+    !stalled
+      ? ""
+      : perByte
+        ? `Nothing received for ${still}. The connection may be stalled: the download keeps trying; “Download again” starts over.`
+        : `No file finished for ${still}. A large file on a slow connection takes a while; if this goes on, the connection may be stalled: “Download again” starts over.`
+  );
+  show(warn, stalled);
 }
 
 export function renderGate(s) {
@@ -179,7 +247,7 @@ export function renderGate(s) {
     title = "Ready: your copy matches the host's session.";
     why = guestSide.files.size
       ? `${guestSide.files.size} file${guestSide.files.size === 1 ? "" : "s"} in your copy.`
-      : "You confirmed your local copy.";
+      : "You said you have the images yourself: you follow the host's timer; this page cannot show them.";
   } else {
     title = "Blocked: waiting for your copy of the session.";
     if (dl.running) {
@@ -190,13 +258,22 @@ export function renderGate(s) {
     } else if (dl.timer) {
       why = "The host published new images or settings; the download starts in a moment.";
     } else if (dl.failCode) {
-      why = `The download failed: ${describeError(dl.failCode)} Press “Download again”, or “Use my local copy” if you already have these images.`;
+      why = `The download failed: ${describeError(dl.failCode)} Press “Download again”.`;
     } else {
-      why = "The host published images or settings that your copy does not match yet. Press “Download again”, or “Use my local copy” if you already have them.";
+      why = "The host published images or settings that your copy does not match yet. Press “Download again”.";
     }
+  }
+  const local = localCopyKind(s);
+  if (local === "have") {
+    why += ` You already have every file this session lists (${guestSide.packRefs.identities.length}, same names): “Use my local copy” follows the host with those, without downloading them again.`;
+  } else if (local === "elsewhere") {
+    why =
+      "This relay does not carry the images. “Use my local copy” is for people who already have this session's images outside this page (e.g. in PoseChrono): you then follow the host's timer, and this page cannot show the images.";
   }
   setText($("gate-title"), title);
   setText($("gate-why"), why);
+  setAttr(el, "data-local-copy", local);
   show($("gate-actions"), gate.blocked);
   $("gate-retry").disabled = dl.running;
+  show($("gate-confirm"), !!local);
 }

@@ -102,14 +102,28 @@ export function errorCode(err) {
   return "request-failed";
 }
 
-/** Shows an error code in words: in the page banner and in the panel it came from. */
-export function showError(source, code) {
-  const text = describeError(code, source);
+/**
+ * A sentence for a failed join that knows what the person typed: an empty password
+ * refused by a password room is "this session needs a password", not "wrong password".
+ */
+export function describeJoinError(code, { passwordGiven }) {
+  if (code === "invalid-password" && !passwordGiven) {
+    return "This session needs a password: enter the one the host gave you.";
+  }
+  return describeError(code, "participant");
+}
+
+/**
+ * Shows an error in words: in the page banner (the sentence, and the code on a
+ * details line) and in the panel it came from. `text` overrides the sentence.
+ */
+export function showError(source, code, { text = describeError(code, source) } = {}) {
   const banner = $("error");
   setAttr(banner, "data-code", code);
   setAttr(banner, "data-source", source);
   setText($("error-title"), source === "host" ? "Host:" : source === "participant" ? "Participant:" : "Problem:");
-  setText($("error-text"), `${text} (${code})`);
+  setText($("error-text"), text);
+  setText($("error-code"), code);
   show(banner, true);
   const inline = source === "host" ? $("host-error") : source === "participant" ? $("join-error") : null;
   if (inline) {

@@ -1,6 +1,8 @@
 // The host panel: start and end a session, its code and invite link, the member
 // list, shared pause/play requests from participants, and the panel's rendering.
 import { $, copyText, focusOn, setAttr, setText, show } from "./dom.js";
+import { joinLink, normalizeCode } from "./code.js";
+import { confirmAction } from "./confirm.js";
 import { clearError, errorCode, showError } from "./errors.js";
 import { app, defaultRelayUrl, ensureClient, hostSide, isActive, guestSide, relayUrl, renderPeople } from "./session.js";
 import { renderHostPlayer, resetPlayback, setPlaying } from "./timer.js";
@@ -63,7 +65,8 @@ export async function startHosting(ev) {
     sessionName: $("host-name").value.trim() || undefined,
     controlMode: $("host-mode").value,
   };
-  const code = $("host-code").value.trim();
+  const code = normalizeCode($("host-code").value);
+  $("host-code").value = code;
   if (code) opts.sessionCode = code;
   const password = $("host-password").value;
   if (password) opts.password = password;
@@ -96,8 +99,19 @@ export async function startHosting(ev) {
 }
 
 export async function endHosting() {
+  if (!hostSide.client) return;
+  const others = Math.max(0, ((hostSide.state && hostSide.state.participantsCount) || 1) - 1);
+  const ok = await confirmAction({
+    title: "End the session for everyone?",
+    text: others
+      ? `The ${others} participant${others === 1 ? "" : "s"} in the session will see that it ended. This cannot be undone.`
+      : "The session code stops working. This cannot be undone.",
+    yes: "End session",
+    no: "Keep hosting",
+    backTo: "session-code",
+  });
   const client = hostSide.client;
-  if (!client) return;
+  if (!ok || !client) return;
   hostSide.play.isPlaying = false;
   try {
     await client.leaveSession();
@@ -123,16 +137,46 @@ export async function changeMode() {
 }
 
 /**
- * The link that opens this page on the Join panel with `code` filled in (and the
- * relay address when it is not the page's own).
+ * The join link: this page with `#code=CODE` (and `?relay=` when the session's relay
+ * is not the page's own). It opens the Join panel with the code filled in.
  */
 export function inviteUrl(code) {
-  const url = new URL(location.pathname, location.origin);
-  url.searchParams.set("join", code);
   // The relay this session is on (the field may have been edited since).
   const relay = hostSide.key.startsWith("ws:") ? hostSide.key.slice(3) : relayUrl();
-  if (relay !== defaultRelayUrl()) url.searchParams.set("relay", relay);
-  return url.href;
+  return joinLink(code, relay, defaultRelayUrl());
+}
+
+/**
+ * Readiness at a glance, beside the timer: how many participants have a ready copy,
+ * and who is not ready yet (`#readiness`, `data-ready` / `data-total`).
+ */
+function renderReadiness(s) {
+  const el = $("readiness");
+  const ids = s && s.status === "hosting" ? (s.participantIds || []).filter((id) => id !== s.hostClientId) : [];
+  const states = (s && s.participantSyncStates) || {};
+  const ready = ids.filter((id) => states[id] === "ready");
+  const waiting = ids
+    .filter((id) => states[id] !== "ready")
+    .map((id) => `${(s.participantProfiles && s.participantProfiles[id]) || id} (${(states[id] || "connecting").replace("missing", "missing media")})`);
+  setAttr(el, "data-ready", ready.length);
+  setAttr(el, "data-total", ids.length);
+  setAttr(el, "data-all-ready", ids.length > 0 && ready.length === ids.length);
+  setText(
+    el,
+    !ids.length
+      ? "No participants yet."
+      : ready.length === ids.length
+        ? `All ${ids.length} participant${ids.length === 1 ? "" : "s"} ready.`
+        : `${ready.length} of ${ids.length} ready; waiting for ${waiting.join(", ")}.`
+  );
+}
+
+/** Closing or reloading the tab while hosting asks first (the browser's own dialog). */
+export function warnBeforeUnload(e) {
+  const s = hostSide.state;
+  if (!s || s.status !== "hosting") return;
+  e.preventDefault();
+  e.returnValue = ""; // older browsers need it set
 }
 
 export async function copyCode() {
@@ -193,6 +237,7 @@ export function renderHost() {
   setText($("invite-link"), link);
   if (!hosting) setText($("copy-status"), "");
   renderPeople($("participants"), $("participants-count"), s);
+  renderReadiness(s);
   // Images and the timer come once the session is open.
   show($("media-section"), hosting);
   show($("host-player"), hosting);

@@ -7,7 +7,11 @@
 // the page instead of leaving a blank page.
 //
 //   main.js         startup and wiring (this file)
-//   view.js         host/join choice, invite links, relay mode, which panel shows
+//   view.js         host/join choice, join links, relay mode, which panel shows
+//   code.js         tolerant session-code entry, `#code=` join links
+//   stage.js        full screen (`F`), the countdown overlay
+//   confirm.js      "are you sure?" before leaving or ending a session
+//   theme.js        light / dark / system theme
 //   session.js      the two sides, their clients, the relay, member lists
 //   host.js         host panel: start/end, code and invite link
 //   media.js        file checks, selection, drop zone, the stage
@@ -15,17 +19,22 @@
 //   timer.js        the host's timer and keyboard shortcuts
 //   participant.js  participant panel: join/leave, following the host
 //   download.js     the participant's download and start gate
+//   rate.js         download speed, time left, stalls
 //   errors.js       every error code in words; the error banner
 //   dom.js          small DOM and formatting helpers
 import { $, setAttr, setText, show } from "./dom.js";
 import { dismissError } from "./errors.js";
-import { changeMode, copyCode, copyInviteLink, endHosting, renderHost, startHosting } from "./host.js";
+import { normalizeCode } from "./code.js";
+import { wireConfirm } from "./confirm.js";
+import { changeMode, copyCode, copyInviteLink, endHosting, renderHost, startHosting, warnBeforeUnload } from "./host.js";
 import { renderSelection, wireMedia } from "./media.js";
 import { publish } from "./publish.js";
 import { joinSession, leaveSession, renderGuest, renderGuestPlayer, sharedPlayback } from "./participant.js";
-import { confirmLocal, runDownload } from "./download.js";
+import { confirmLocal, runDownload, tickDownload } from "./download.js";
 import { app, defaultRelayUrl, guestSide, hostSide, resumeSides } from "./session.js";
 import { hostTick, onKeyDown, publishHostState, readDuration, renderHostPlayer, setPlaying, step } from "./timer.js";
+import { wireStage } from "./stage.js";
+import { wireTheme } from "./theme.js";
 import { applyInviteParam, applyRelayMode, choose, renderView, switchRelay } from "./view.js";
 
 const MODULE_URL = new URL("../pkg/online_sync.js", import.meta.url).href;
@@ -35,6 +44,14 @@ function wire() {
   $("relay-url").addEventListener("input", renderView);
   $("use-mock").addEventListener("change", () => switchRelay($("use-mock").checked ? "mock" : "websocket"));
   $("error-dismiss").addEventListener("click", dismissError);
+  wireConfirm();
+  wireStage();
+  wireTheme();
+  window.addEventListener("beforeunload", warnBeforeUnload);
+  // A join link opened while the page is already open (pasted into the address bar).
+  window.addEventListener("hashchange", () => {
+    if (applyInviteParam()) renderView();
+  });
 
   $("choose-host").addEventListener("click", () => choose("host"));
   $("choose-join").addEventListener("click", () => choose("join"));
@@ -69,6 +86,12 @@ function wire() {
   $("join-code").addEventListener("input", () => {
     $("join-code").dataset.autofilled = "false";
   });
+  // A pasted join link or `abcd efgh` reads as the code once the field is left.
+  for (const id of ["join-code", "host-code"]) {
+    $(id).addEventListener("change", () => {
+      $(id).value = normalizeCode($(id).value);
+    });
+  }
   $("leave").addEventListener("click", leaveSession);
   $("gate-retry").addEventListener("click", () => runDownload({ manual: true }));
   $("gate-confirm").addEventListener("click", confirmLocal);
@@ -80,6 +103,7 @@ function wire() {
     hostTick();
     renderHostPlayer();
     renderGuestPlayer();
+    tickDownload();
   }, 200);
 }
 

@@ -2,9 +2,12 @@
 // video, local countdown, play state), shared pause/resume, the end-of-session
 // notice, and the panel's rendering.
 import { $, fmtClock, focusOn, setAttr, setText, show } from "./dom.js";
-import { clearError, describeError, errorCode, showError } from "./errors.js";
+import { clearError, describeError, describeJoinError, errorCode, showError } from "./errors.js";
+import { normalizeCode } from "./code.js";
+import { confirmAction } from "./confirm.js";
 import { renderDownload, renderGate, resetDownloads, scheduleDownload } from "./download.js";
 import { showMedia } from "./media.js";
+import { renderOverlay } from "./stage.js";
 import { app, ensureClient, guestSide, hostSide, isActive, renderPeople } from "./session.js";
 import { fieldForError, renderView } from "./view.js";
 
@@ -90,7 +93,11 @@ export async function joinSession(ev) {
     showError("participant", errorCode(e));
     return;
   }
-  const opts = { sessionCode: $("join-code").value.trim() };
+  // Tolerant entry (`abcdefgh`, `ABCD EFGH`, a pasted join link); the module's
+  // validation of what is sent stays strict.
+  const code = normalizeCode($("join-code").value);
+  $("join-code").value = code;
+  const opts = { sessionCode: code };
   const password = $("join-password").value;
   if (password) opts.password = password;
   opts.displayName = $("join-name").value.trim() || "Guest";
@@ -101,18 +108,27 @@ export async function joinSession(ev) {
     await client.joinSession(opts);
   } catch (e) {
     failed = errorCode(e);
-    showError("participant", failed);
+    showError("participant", failed, { text: describeJoinError(failed, { passwordGiven: !!password }) });
   } finally {
     renderGuest();
   }
-  // The Join button is gone (or was disabled meanwhile): focus Leave session, or the
-  // field at fault.
-  if (!failed) focusOn("leave");
+  // The Join button is gone (or was disabled meanwhile): the focus goes to the
+  // session view (never to Leave: a stray Enter or Space must not leave), or back to
+  // the field at fault.
+  if (!failed) focusOn("join-player-title");
   else focusOn(fieldForError(failed, JOIN_FIELDS, "join-start"));
 }
 
 export async function leaveSession() {
   if (!guestSide.client) return;
+  const ok = await confirmAction({
+    title: "Leave this session?",
+    text: "You stop following the host. You can join again with the same code while the session runs.",
+    yes: "Leave session",
+    no: "Stay",
+    backTo: "join-player-title",
+  });
+  if (!ok || !guestSide.client) return;
   try {
     await guestSide.client.leaveSession();
   } catch (e) {
@@ -126,6 +142,8 @@ export async function leaveSession() {
 export async function sharedPlayback(playing) {
   const client = guestSide.client;
   if (!client) return;
+  // The same rule as the disabled button, for any other way of pressing it.
+  if (playing && guestSide.state && guestSide.state.startGate.blocked) return;
   try {
     if (playing) await client.requestSharedPlayback();
     else await client.requestSharedPause();
@@ -176,6 +194,7 @@ export function renderGuestPlayer() {
   const cd = $("participant-countdown");
   setAttr(cd, "data-seconds", secs);
   setText(cd, fmtClock(secs));
+  renderOverlay($("participant-overlay"), secs, { playing: active && playing, shown: !!media });
   setText(
     $("participant-index"),
     active && typeof ss.currentIndex === "number" ? `Image ${ss.currentIndex + 1} of ${ss.imagesCount || "?"}` : "No image"
@@ -186,7 +205,13 @@ export function renderGuestPlayer() {
   const shared = joined && s.controlMode === "shared-pause";
   show($("shared-controls"), shared);
   $("shared-pause").disabled = !shared || !active || !playing;
-  $("shared-play").disabled = !shared || !active || playing;
+  // The start gate holds every control that starts or resumes play for everyone:
+  // a participant whose copy is not ready cannot resume the session for the others.
+  const gated = joined && s.startGate.blocked;
+  $("shared-play").disabled = !shared || !active || playing || gated;
+  const why = $("shared-play-why");
+  show(why, shared && gated);
+  setText(why, shared && gated ? "“Resume for everyone” is available once your copy of the session is ready." : "");
 }
 
 export function renderGuest() {

@@ -5,7 +5,7 @@ import { $, fmtBytes, setAttr, setText, sleep } from "./dom.js";
 import { clearError, errorCode, showError } from "./errors.js";
 import { identityFor } from "./media.js";
 import { hostSide } from "./session.js";
-import { publishHostState, readDuration, resetPlayback, setPlaying } from "./timer.js";
+import { keepPlace, publishHostState, readDuration, resetPlayback, setPlaying } from "./timer.js";
 
 /** Upload errors worth a retry (as the deployed host does). */
 const RETRYABLE = new Set(["rate-limited", "state-rate-limited", "request-failed"]);
@@ -75,6 +75,11 @@ export async function publish() {
   const progress = { state: "uploading", filesDone: 0, filesTotal: items.length, bytesDone: 0, bytesTotal, text: "" };
   const uploaded = [];
   const failed = [];
+  // Bytes actually sent: `publishSessionMediaFile` resolves with `uploadedBytes`
+  // where the relay skips what it already has (chunked media); without it, every
+  // byte of the file counts as sent.
+  let sentBytes = 0;
+  let sentKnown = false;
   hostSide.publishing = true;
   setPlaying(false, { publish: false });
   hostSide.render();
@@ -100,9 +105,15 @@ export async function publish() {
       setUploadProgress(progress);
       try {
         const bytes = new Uint8Array(await item.file.arrayBuffer());
-        await withRetry(() =>
+        const result = await withRetry(() =>
           client.publishSessionMediaFile({ identity: item.identity, name: item.name, ext: item.ext, bytes })
         );
+        if (result && typeof result.uploadedBytes === "number") {
+          sentKnown = true;
+          sentBytes += result.uploadedBytes;
+        } else {
+          sentBytes += item.size;
+        }
         uploaded.push(item);
       } catch (e) {
         const code = errorCode(e);
@@ -147,7 +158,9 @@ export async function publish() {
       }));
       const keep = new Set(hostSide.selection.map((x) => x.url));
       for (const m of old) if (m.url && !keep.has(m.url)) URL.revokeObjectURL(m.url);
-      resetPlayback(duration);
+      // A republish keeps the place (same image, paused); a first publish starts at 1.
+      if (old.length) keepPlace(old, hostSide.media, duration);
+      else resetPlayback(duration);
       hostSide.play.sessionActive = true;
       publishHostState();
     } catch (e) {
@@ -164,7 +177,9 @@ export async function publish() {
       ? `Publishing stopped: ${uploaded.length} of ${items.length} files uploaded.`
       : failed.length
         ? `Published ${uploaded.length} of ${items.length} files; ${failed.length} rejected (${failed.map((f) => f.item.name).join(", ")}).`
-        : `Published ${uploaded.length} file${uploaded.length === 1 ? "" : "s"} (${fmtBytes(bytesTotal)}).`;
+        : `Published ${uploaded.length} file${uploaded.length === 1 ? "" : "s"} (${fmtBytes(bytesTotal)})${
+            sentKnown && sentBytes < bytesTotal ? `; sent ${fmtBytes(sentBytes)}, the rest was already on the relay` : ""
+          }.`;
   }
   setUploadProgress(progress);
   hostSide.publishing = false;

@@ -52,6 +52,7 @@ export const guestSide = Object.assign(makeSide("participant"), {
   files: new Map(), // identity -> {url, mime, name}
   rx: { key: "", at: 0 }, // receipt of the last shared session state
   dl: { running: false, fp: "", pendingFp: "", failedFp: "", failCode: "", waiting: false, timer: 0 },
+  packRefs: { fp: "", identities: [] }, // the media identities the fetched pack lists
   wasJoined: false,
   advertised: false,
 });

@@ -5,6 +5,7 @@ import { $, fmtClock, setAttr, setText, sleep } from "./dom.js";
 import { errorCode, showError } from "./errors.js";
 import { showMedia } from "./media.js";
 import { hostSide } from "./session.js";
+import { renderOverlay } from "./stage.js";
 
 /** Seconds per image from `#host-duration`, clamped to 1..3600 (and written back). */
 export function readDuration() {
@@ -12,6 +13,24 @@ export function readDuration() {
   const d = Number.isFinite(v) ? Math.min(3600, Math.max(1, v)) : 30;
   $("host-duration").value = String(d);
   return d;
+}
+
+/**
+ * After a republish: stay on the same image (by its file name, else the same index,
+ * clamped to the new list), paused, with the time it had left (capped by the new
+ * duration).
+ */
+export function keepPlace(oldMedia, newMedia, duration = readDuration()) {
+  const p = hostSide.play;
+  const current = oldMedia[p.currentIndex];
+  let index = current ? newMedia.findIndex((m) => m.name === current.name) : -1;
+  if (index < 0) index = Math.min(p.currentIndex, Math.max(0, newMedia.length - 1));
+  const sameImage = !!current && newMedia[index] && newMedia[index].name === current.name;
+  p.isPlaying = false;
+  p.currentIndex = index;
+  p.duration = duration;
+  p.remaining = sameImage && p.remaining > 0 ? Math.min(p.remaining, duration) : duration;
+  p.lastTick = performance.now();
 }
 
 export function resetPlayback(duration = readDuration()) {
@@ -141,6 +160,7 @@ export function renderHostPlayer() {
   const cd = $("countdown");
   setAttr(cd, "data-seconds", secs);
   setText(cd, fmtClock(secs));
+  renderOverlay($("host-overlay"), secs, { playing: ready && p.isPlaying, shown: !!media });
   setText($("current-index"), ready ? `Image ${p.currentIndex + 1} of ${hostSide.media.length}` : "No image");
   const ps = $("host-playstate");
   setAttr(ps, "data-playing", ready && p.isPlaying);

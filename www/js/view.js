@@ -2,6 +2,7 @@
 // `#choose-join`), one panel at a time on a WebSocket relay (the other one folded
 // away while this tab is in a session), both side by side on the in-memory relay;
 // `?join=CODE` invite links; the relay mode (WebSocket or in-memory); the tab's title.
+import { codeFromLocation } from "./code.js";
 import { $, setAttr, setText, show } from "./dom.js";
 import { app, dropClient, guestSide, hostSide, isActive } from "./session.js";
 
@@ -20,13 +21,13 @@ export function chosen() {
 }
 
 /**
- * `?join=CODE`: opens the page on the Join panel with the code filled in. Returns
- * the code (or "").
+ * A join link (`#code=CODE`, or the older `?join=CODE`): opens the page on the Join
+ * panel with the code filled in (normalised). Returns the code (or ""). Not while
+ * this tab's participant is in a session.
  */
 export function applyInviteParam() {
-  const raw = new URLSearchParams(location.search).get("join") || "";
-  const code = raw.trim().toUpperCase().slice(0, 9);
-  if (!code) return "";
+  const code = codeFromLocation();
+  if (!code || isActive(guestSide)) return "";
   $("join-code").value = code;
   view.choice = "join";
   show($("join-invite-note"), true);
@@ -51,6 +52,8 @@ export function renderView() {
   else v = view.choice;
   if (v !== "both") view.choice = v;
   setAttr($("main"), "data-view", v);
+  // In a session the page is the session view (compact header, the image first).
+  setAttr(document.body, "data-session", hosting || joined);
   show($("host-panel"), v !== "join");
   show($("join-panel"), v !== "host");
   // The choice is offered only while this tab is in no session.
