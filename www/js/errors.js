@@ -28,6 +28,11 @@ export const ERROR_TEXT = {
     "A file is no longer on the relay (the host may have republished). Download again.",
   "session-media-unsupported-type":
     "This file type is not accepted: use JPG, PNG, WebP, MP4 or WebM, with content that matches the extension.",
+  // Chunked media (our relay's extension).
+  "media-chunk-corrupt": "A piece of a file arrived damaged; it is fetched again.",
+  "media-chunk-out-of-order": "A piece of a file arrived out of order; the transfer picks up where it was.",
+  "media-upload-not-found": "The relay no longer has this unfinished upload. Publish the file again.",
+  "media-rate-limited": "The relay is moving other sessions' files; this transfer waits a moment and goes on.",
   // The relay's further codes.
   "invalid-session-code":
     "This session code is not valid. It looks like ABCD-2345: four letters or digits, a dash, four more.",
