@@ -22,7 +22,7 @@ export const ERROR_TEXT = {
   "invalid-session-media":
     "A media file was rejected: its data is damaged or does not match its size or checksum.",
   "session-media-too-large":
-    "Too much media: a file is over 2 MiB, or the session is over its total size (256 MiB) or 300 files.",
+    "Too much media: a file is over the relay's limit (2 MiB on relays without chunked transfer, 64 MiB on ours), or the session is over its total size or 300 files.",
   "session-media-not-found": "The host has not uploaded any media yet.",
   "session-media-file-not-found":
     "A file is no longer on the relay (the host may have republished). Download again.",

@@ -14,8 +14,11 @@ export const MEDIA_TYPES = {
   mp4: "video/mp4",
   webm: "video/webm",
 };
-const MAX_FILE_BYTES = 2 * 1024 * 1024; // relay default, per file
-const MAX_TOTAL_BYTES = 256 * 1024 * 1024; // relay default, per session
+// Our relay's defaults for chunked files (MAX_CHUNKED_MEDIA_FILE_BYTES / _TOTAL_BYTES).
+// A relay without chunked transfer (the deployed one) takes 2 MiB a file: the
+// module refuses a larger file at publish (`session-media-too-large`), in words.
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_FILES = 300; // relay default, per session
 const SAMPLES = [
   "pose-1-standing.png",
@@ -71,7 +74,7 @@ export async function addFiles(list) {
     } else if (f.size === 0) {
       error = "Empty file.";
     } else if (f.size > MAX_FILE_BYTES) {
-      error = `Too large: ${f.size.toLocaleString("en")} bytes, over the limit of 2 MiB (${MAX_FILE_BYTES.toLocaleString("en")} bytes) a file.`;
+      error = `Too large: ${f.size.toLocaleString("en")} bytes, over the limit of 64 MiB (${MAX_FILE_BYTES.toLocaleString("en")} bytes) a file.`;
     } else {
       try {
         const head = new Uint8Array(await f.slice(0, 12).arrayBuffer());
@@ -101,7 +104,7 @@ export async function addFiles(list) {
     if (count + 1 > MAX_FILES) {
       item.error = "Over the limit of 300 files a session.";
     } else if (bytes + item.size > MAX_TOTAL_BYTES) {
-      item.error = "Over the limit of 256 MiB a session.";
+      item.error = "Over the limit of 2 GiB a session.";
     } else {
       count += 1;
       bytes += item.size;
