@@ -28,6 +28,7 @@ mod hashing;
 mod lockout;
 pub mod media_store;
 pub mod password;
+mod peer;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod persist;
 pub mod rate;
