@@ -29,3 +29,40 @@ fn room_limit_refuses_then_frees() {
     r.ok(1, "leaveRoom", json!({"sessionCode": "AAAA-0001"}));
     assert_eq!(r.ok(3, "createRoom", p)["sessionCode"], "AAAA-0003");
 }
+
+/// Cores that share one room count (a relay sharded across threads) hold one
+/// `max_rooms` between them: exactly the limit, and a close frees a place for any.
+#[test]
+fn cores_sharing_a_room_count_hold_one_limit() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let shared = Arc::new(AtomicUsize::new(0));
+    let mut a = Relay::with(|s| s.max_rooms = 2);
+    let mut b = Relay::with(|s| s.max_rooms = 2);
+    a.connect(1);
+    a.ok(
+        1,
+        "createRoom",
+        json!({"sessionCode": "AAAA-0001", "hostClientId": "h"}),
+    );
+    // The room a already holds is counted once it shares.
+    a.core.share_room_count(shared.clone());
+    b.core.share_room_count(shared.clone());
+    assert_eq!(shared.load(Ordering::Acquire), 1);
+    b.connect(2);
+    b.ok(
+        2,
+        "createRoom",
+        json!({"sessionCode": "BBBB-0002", "hostClientId": "h"}),
+    );
+    a.connect(3);
+    let p = json!({"sessionCode": "AAAA-0003", "hostClientId": "h"});
+    assert_eq!(a.err(3, "createRoom", p.clone()), "server-room-limit");
+    b.connect(4);
+    let q = json!({"sessionCode": "BBBB-0004", "hostClientId": "h"});
+    assert_eq!(b.err(4, "createRoom", q), "server-room-limit");
+    b.ok(2, "leaveRoom", json!({"sessionCode": "BBBB-0002"}));
+    assert_eq!(shared.load(Ordering::Acquire), 1);
+    assert_eq!(a.ok(3, "createRoom", p)["sessionCode"], "AAAA-0003");
+    assert_eq!(shared.load(Ordering::Acquire), 2);
+}

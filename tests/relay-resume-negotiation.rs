@@ -152,3 +152,44 @@ fn a_hello_with_a_code_still_subscribes_as_usual() {
     );
     assert!(created.get("resumeToken").is_some());
 }
+
+/// A sharded relay sends the hello to one core and carries what it negotiated to
+/// the others: there the connection gets tokens, with no second `relay-features`.
+#[test]
+fn a_negotiation_carried_from_another_core_holds_without_a_reply() {
+    use online_sync::relay::resume::Asked;
+    let resume = Asked {
+        resume: true,
+        chunks: false,
+    };
+    assert_eq!(Asked::of(["x", "resume"]), resume);
+    assert_eq!(Asked::of(["x"]), Asked::default());
+    assert_eq!(
+        Asked::of(["media-chunks"]),
+        Asked {
+            resume: false,
+            chunks: true
+        }
+    );
+    let mut r = Relay::default();
+    r.connect(1);
+    r.core.handle_negotiated(1, resume);
+    assert!(
+        r.core.poll_output().is_none(),
+        "no frame for a carried negotiation"
+    );
+    let created = r.ok(
+        1,
+        "createRoom",
+        json!({"sessionCode": CODE, "hostClientId": "h-1"}),
+    );
+    assert!(created.get("resumeToken").is_some(), "{created}");
+    r.connect(2);
+    r.core.handle_negotiated(2, Asked::default());
+    let joined = r.ok(
+        2,
+        "joinRoom",
+        json!({"sessionCode": CODE, "clientId": "g-1"}),
+    );
+    assert!(joined.get("resumeToken").is_none(), "{joined}");
+}

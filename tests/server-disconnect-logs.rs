@@ -9,7 +9,7 @@ mod child;
 mod net;
 
 use child::RelayChild;
-use net::{create_room, guard, Client, Ended};
+use net::{create_room, guard, Client, Ended, CODE};
 use std::time::Duration;
 
 /// Waits until the relay's log holds a line with every one of `parts`; returns it.
@@ -37,6 +37,8 @@ async fn every_disconnect_is_logged_as_what_happened() {
     drop(host);
     let gone = line_with(&relay, &["connection ended", "went away"]).await;
     assert!(gone.contains("ip=127.0.0.1"), "{gone}");
+    // The room it was in is named, so an operator can tell whose session it was.
+    assert!(gone.contains(&format!("room={CODE}")), "{gone}");
 
     // A client that closes with 1000.
     let mut polite = Client::connect(relay.addr, "/", &[])
@@ -46,6 +48,7 @@ async fn every_disconnect_is_logged_as_what_happened() {
     assert_eq!(polite.ended().await, Ended::Close(1000, String::new()));
     let closed = line_with(&relay, &["closed by the client", "code=1000"]).await;
     assert!(closed.contains("ip=127.0.0.1"), "{closed}");
+    assert!(closed.contains("room=-"), "no room: {closed}");
 
     // The relay closes one: a message over the (lowered) size limit.
     let mut big = Client::connect(relay.addr, "/", &[])

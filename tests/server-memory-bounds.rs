@@ -157,3 +157,47 @@ async fn members_that_stop_reading_large_states_are_closed_and_bounded() {
     assert_eq!(snap["participantsCount"], 1);
     drop(readers);
 }
+
+#[tokio::test]
+async fn sockets_idle_after_receiving_a_max_size_message_give_the_memory_back() {
+    // A drawing snapshot is relayed, not kept: what stays is the sockets' own.
+    // The sender gets the event too, behind its reply: room for both in its queue.
+    let env = [
+        ("POSECHRONO_SYNC_MAX_DRAWING_BYTES", "20000000"),
+        ("POSECHRONO_SYNC_OUTBOUND_QUEUE_BYTES", "67108864"),
+    ];
+    let relay = RelayChild::spawn(&[], &env, None);
+    let mut host = Client::connect(relay.addr, "/", &[]).await.expect("host");
+    create_room(&mut host, "").await;
+    let mut members = Vec::new();
+    for i in 0..8 {
+        let mut c = Client::connect(relay.addr, "/", &[]).await.expect("member");
+        join_room(&mut c, &format!("reader-{i}"), "").await;
+        members.push(c);
+    }
+    let before = relay.rss();
+    let snapshot = "s".repeat(19 * 1024 * 1024);
+    let reply = host
+        .request(
+            "sendDrawingSync",
+            json!({"sessionCode": CODE, "msgType": "canvas-snapshot", "data": {"png": snapshot}}),
+        )
+        .await;
+    assert_eq!(reply["ok"], true, "{}", reply["error"]);
+    for c in &mut members {
+        let e = guard("the snapshot", c.event(|e| e["type"] == "drawing-sync")).await;
+        assert_eq!(
+            e["data"]["png"].as_str().map(str::len),
+            Some(snapshot.len())
+        );
+    }
+    let peak = relay.rss();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = relay.rss();
+    eprintln!("rss before {before} peak {peak} after {after}");
+    assert!(
+        after <= before + mib(64),
+        "8 sockets that each got a 19 MiB message grew the relay by {} MiB",
+        (after - before) / mib(1)
+    );
+}

@@ -99,6 +99,14 @@ mod native {
         /// POSECHRONO_SYNC_HOST_GRACE_MS.
         #[arg(long)]
         host_grace_ms: Option<u64>,
+        /// Relay-core threads the rooms are sharded across, by a hash of the
+        /// session code [default: 0, one per available core; at most 64].
+        #[arg(long, env = "POSECHRONO_SYNC_SHARDS")]
+        shards: Option<usize>,
+        /// Large messages (over 64 KiB: media uploads) parsed and checked at once,
+        /// off the shard threads, in the whole relay [default: 1; at least 1].
+        #[arg(long, env = "POSECHRONO_SYNC_LARGE_MESSAGE_READERS")]
+        large_message_readers: Option<usize>,
     }
 
     /// `Number(x)` of a JS string, for a port: whitespace trimmed, a finite
@@ -226,6 +234,11 @@ mod native {
                 .unwrap_or(d.password_hash_max_pending)
                 .max(1),
             data_dir: args.data_dir,
+            shards: args.shards.unwrap_or(d.shards),
+            large_message_readers: args
+                .large_message_readers
+                .unwrap_or(d.large_message_readers)
+                .max(1),
         };
         let shutdown = shutdown_signal();
         let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -12,7 +12,6 @@ use super::{ConnId, RelayCore};
 use crate::error::{Code, SyncError};
 use crate::protocol::{to_raw, Action, PackMeta, RawJson, RoomSnapshot};
 use crate::validate::js::{js_int_in, js_trim};
-use crate::validate::media::validate_upload;
 use crate::validate::pack::validate_pack;
 use crate::validate::state::validate_state;
 use crate::validate::text::{client_id, is_media_key, password, sanitize_text, sanitize_value};
@@ -111,7 +110,7 @@ impl RelayCore {
         if self.rooms.contains_key(&code) {
             return Err(Code::SessionAlreadyExists.into());
         }
-        if self.rooms.len() >= self.settings.max_rooms {
+        if self.room_limit_reached() {
             return Err(Code::ServerRoomLimit.into());
         }
         let host = client_id(p.get("hostClientId"), self.settings.max_client_id)
@@ -161,6 +160,10 @@ impl RelayCore {
             created_at: now,
             updated_at: now,
         };
+        // Taken only now: a create that fails or waits for its hash holds none.
+        if !self.take_room() {
+            return Err(Code::ServerRoomLimit.into());
+        }
         self.rooms.insert(code.clone(), room);
         let reply = self.updated(&code, "host-created", now);
         self.bind(conn, &code, &host);
@@ -343,7 +346,7 @@ impl RelayCore {
             Action::UploadSessionMediaFile => {
                 self.host_room(code, client)?;
                 let (limits, store) = super::media_store::limits(&self.settings);
-                let file = validate_upload(p.get("file"), &limits)?;
+                let file = self.upload_file(p.get("file"), &limits)?;
                 self.room(code)?.media.put(file, client, now, store)?;
                 self.updated(code, "session-media-updated", now)
             }

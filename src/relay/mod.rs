@@ -31,6 +31,7 @@ pub mod password;
 mod peer;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod persist;
+mod prepared;
 pub mod rate;
 pub mod resume;
 pub mod room;
@@ -44,12 +45,14 @@ use crate::validate::SessionCode;
 #[cfg(not(target_arch = "wasm32"))]
 pub use hashing::HashJob;
 use hashing::Step;
+pub use prepared::Prepared;
 use rate::Window;
 use room::Room;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Identifies one client connection; chosen by the IO layer.
@@ -141,6 +144,11 @@ pub struct RelayCore {
     chunk_in: Option<Vec<u8>>,
     /// The bytes of a chunk reply (set by its handler, sent in a chunk frame).
     chunk_out: Option<Vec<u8>>,
+    /// Rooms open, counted against `max_rooms`: this core's own, or shared by
+    /// every core of a sharded relay ([`RelayCore::share_room_count`]).
+    rooms_open: Arc<AtomicUsize>,
+    /// The file of the upload being handled, when it was checked ahead ([`Prepared`]).
+    checked_media: Option<Result<crate::validate::media::MediaFile, Code>>,
     /// Requests waiting for a password hash, once hashing is deferred.
     #[cfg(not(target_arch = "wasm32"))]
     deferred: Option<hashing::Deferred>,
@@ -164,6 +172,8 @@ impl RelayCore {
             next_cleanup: None,
             dirty: BTreeSet::new(),
             persisting: false,
+            rooms_open: Arc::new(AtomicUsize::new(0)),
+            checked_media: None,
             #[cfg(not(target_arch = "wasm32"))]
             stored_media: Default::default(),
             transfer: transfer_rate::TransferRate::default(),
@@ -177,6 +187,39 @@ impl RelayCore {
     /// The settings in force.
     pub fn settings(&self) -> &RelaySettings {
         &self.settings
+    }
+
+    /// Counts this core's rooms against `max_rooms` together with every other core
+    /// given the same counter: a relay whose rooms are sharded across cores keeps
+    /// one exact limit. The rooms this core already holds are added to it.
+    pub fn share_room_count(&mut self, counter: Arc<AtomicUsize>) {
+        let mine = self.rooms_open.swap(0, Ordering::AcqRel);
+        counter.fetch_add(mine, Ordering::AcqRel);
+        self.rooms_open = counter;
+    }
+
+    /// Whether `max_rooms` leaves room for one more (nothing is taken).
+    fn room_limit_reached(&self) -> bool {
+        self.rooms_open.load(Ordering::Acquire) >= self.settings.max_rooms
+    }
+
+    /// Takes one room of `max_rooms`; `false` when none is left.
+    fn take_room(&self) -> bool {
+        let max = self.settings.max_rooms;
+        self.rooms_open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Gives back a room taken with [`RelayCore::take_room`] (or restored).
+    fn release_room(&self) {
+        let _ = self
+            .rooms_open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            });
     }
 
     /// A connection opened from `ip`. Past `max_connections` it is closed with 1013,
@@ -250,29 +293,7 @@ impl RelayCore {
     /// except a chunk frame ([`protocol::chunks`]) from a connection that negotiated
     /// `media-chunks` (from any other it is ignored, as not JSON).
     pub fn handle_message(&mut self, conn: ConnId, bytes: &[u8], now: u64) {
-        self.arm(now);
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        let frame = if protocol::chunks::is_chunk_frame(bytes) {
-            let Some((header, data)) = protocol::chunks::decode_frame(bytes).filter(|_| c.chunks)
-            else {
-                return;
-            };
-            self.chunk_in = Some(data.to_vec());
-            ClientFrame::parse(header.as_bytes())
-        } else {
-            ClientFrame::parse(bytes)
-        };
-        let Some(frame) = frame else {
-            self.chunk_in = None;
-            return;
-        };
-        let allowed = self.count_message(conn, now);
-        self.mark_conn_dirty(conn);
-        self.handle_frame(conn, frame, allowed, now);
-        self.chunk_in = None;
-        self.mark_conn_dirty(conn);
+        self.handle_prepared(conn, Prepared::parse(bytes), now);
     }
 
     fn handle_frame(&mut self, conn: ConnId, frame: ClientFrame, allowed: bool, now: u64) {
@@ -568,7 +589,9 @@ impl RelayCore {
         };
         let event = handlers::room_event("room-closed", source, &room.snapshot());
         self.broadcast(code, &event);
-        self.rooms.remove(code);
+        if self.rooms.remove(code).is_some() {
+            self.release_room();
+        }
         self.lockout.forget_room(code);
         self.mark_dirty(code);
         for c in self.conns.values_mut() {

@@ -35,6 +35,7 @@ use std::collections::HashSet;
 
 use super::uploads::Partial;
 use crate::store::UploadRecord;
+use std::sync::atomic::Ordering;
 
 /// The connection id a restored member carries until it resumes (never a live one:
 /// the member is disconnected, so it is never read).
@@ -272,6 +273,8 @@ impl RelayCore {
                             self.stored_media.insert(sha.clone());
                         }
                     }
+                    // Restored rooms count against `max_rooms`, even past it.
+                    self.rooms_open.fetch_add(1, Ordering::AcqRel);
                     self.rooms.insert(room.code.clone(), room);
                 }
                 Ok(_) => skipped.push(NotRestored {

@@ -69,7 +69,54 @@ struct WithToken<'a> {
     role: Option<&'a str>,
 }
 
+/// The features of this relay a hello's `features` list (the `subscribe` notify)
+/// asks for; the core agrees to those its settings allow. An IO layer reads it to
+/// carry a negotiation to the other cores of a sharded relay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Asked {
+    /// `resume` is asked for.
+    pub resume: bool,
+    /// `media-chunks` is asked for.
+    pub chunks: bool,
+}
+
+impl Asked {
+    /// What `asked` (the hello's feature names) asks of [`FEATURES`].
+    pub fn of<'a>(asked: impl IntoIterator<Item = &'a str>) -> Asked {
+        let mut a = Asked::default();
+        for name in asked {
+            a.resume |= name == "resume";
+            a.chunks |= name == crate::protocol::chunks::FEATURE_CHUNKS;
+        }
+        a
+    }
+}
+
 impl RelayCore {
+    /// A negotiation `conn` made on another core of the same relay (a relay whose
+    /// rooms are sharded across cores: the hello went to one of them) holds here
+    /// too, without a second `relay-features` reply.
+    pub fn handle_negotiated(&mut self, conn: ConnId, asked: Asked) {
+        self.agree(conn, asked);
+    }
+
+    /// Records what `conn` and this relay both support; returns the feature names.
+    fn agree(&mut self, conn: ConnId, asked: Asked) -> Vec<&'static str> {
+        let chunks = asked.chunks && !self.settings.disable_media_chunks;
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.resume = asked.resume;
+            c.chunks = chunks;
+        }
+        let mut common = Vec::new();
+        if asked.resume {
+            common.push("resume");
+        }
+        if chunks {
+            common.push(crate::protocol::chunks::FEATURE_CHUNKS);
+        }
+        common
+    }
+
     /// Whether `conn` negotiated `resume`.
     pub(super) fn negotiated(&self, conn: ConnId) -> bool {
         self.conns.get(&conn).is_some_and(|c| c.resume)
@@ -81,19 +128,7 @@ impl RelayCore {
         let Some(Value::Array(asked)) = payload.get("features") else {
             return false;
         };
-        let off = self
-            .settings
-            .disable_media_chunks
-            .then_some(crate::protocol::chunks::FEATURE_CHUNKS);
-        let common: Vec<&'static str> = FEATURES
-            .iter()
-            .copied()
-            .filter(|f| asked.iter().any(|a| a.as_str() == Some(f)) && Some(*f) != off)
-            .collect();
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.resume = common.contains(&"resume");
-            c.chunks = common.contains(&crate::protocol::chunks::FEATURE_CHUNKS);
-        }
+        let common = self.agree(conn, Asked::of(asked.iter().filter_map(Value::as_str)));
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Features<'a> {

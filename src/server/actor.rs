@@ -1,5 +1,8 @@
-//! The thread that owns the relay core: inputs from every connection in, frames
-//! out to each connection's bounded queue.
+//! A shard: the thread that owns one relay core (the rooms whose codes hash to
+//! it, [`super::route`]); inputs from the connections that talk to it in, frames
+//! out to each connection's bounded queue. Connection limits are counted across
+//! shards ([`super::admission`]) and rooms against one shared `max_rooms`
+//! ([`RelayCore::share_room_count`]).
 //!
 //! A queue is bounded in frames and in bytes ([`Outbound::Frame`] lengths not yet
 //! written): a frame that would take a connection past either is not queued, the
@@ -11,18 +14,22 @@
 //! threads: the core parks the request and asks ([`RelayOutput::HashPassword`]);
 //! the hash runs on tokio's blocking pool, at most [`Hashing::workers`] at once, and
 //! its key comes back as [`Input::PasswordHashed`]. Every other room is served
-//! meanwhile. With 0 workers the core hashes inline, on this thread, one at a time.
+//! meanwhile; the workers are shared by every shard. With 0 workers the core
+//! hashes inline, on this thread, one at a time.
 
 use super::metrics::Metrics;
-use crate::relay::{ConnId, HashJob, RelayCore, RelayOutput};
+use super::persist::Writer;
+use crate::relay::resume::Asked;
+use crate::relay::{ConnId, HashJob, Prepared, RelayCore, RelayOutput};
 use crate::settings::RelaySettings;
-use axum::extract::ws::Utf8Bytes;
+use crate::store::{RoomRecord, RoomStore};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 /// What a connection task receives.
 #[derive(Debug, Clone)]
@@ -32,16 +39,18 @@ pub enum Outbound {
     /// Close with this code and reason.
     Close(u16, &'static str),
     /// A binary frame to send (a chunk frame of `media-chunks`).
-    Binary(axum::body::Bytes),
+    Binary(Bytes),
 }
 
 /// What the actor receives.
 #[derive(Debug)]
 pub enum Input {
-    /// A connection opened.
+    /// A connection sends its first message to this shard.
     Connect {
         /// Its id.
         conn: ConnId,
+        /// What its hello (sent to another shard) asked for, if anything.
+        resume: Option<Asked>,
         /// The client address (after trusted-proxy resolution).
         ip: String,
         /// Its outbound queue.
@@ -51,14 +60,26 @@ pub enum Input {
         /// Bytes queued and not yet written (the connection subtracts what it wrote).
         queued: Arc<AtomicUsize>,
     },
-    /// A message arrived.
+    /// A message arrived, read (and a media upload checked) by its connection
+    /// task, off this thread.
     Message {
         /// From.
         conn: ConnId,
-        /// The bytes (text, or binary read as UTF-8).
-        bytes: Vec<u8>,
+        /// The message (text, or binary read as UTF-8).
+        message: Box<Prepared>,
         /// The connection's inbound budget this message holds until it is handled.
         permit: OwnedSemaphorePermit,
+        /// Held until the replies to this message are queued: a connection that
+        /// turns to another shard waits for them first, so its replies keep the
+        /// order of its messages (see `conn`).
+        handled: OwnedSemaphorePermit,
+    },
+    /// A connection that talks to this shard negotiated (its hello went elsewhere).
+    Negotiated {
+        /// Which.
+        conn: ConnId,
+        /// What its hello asked for.
+        asked: Asked,
     },
     /// A connection closed.
     Disconnect {
@@ -139,70 +160,117 @@ pub struct Hashing {
     pub runtime: tokio::runtime::Handle,
     /// Where keys go: the actor's own input, while the server holds it.
     pub tx: Weak<Sender<Input>>,
+    /// Hashes running at once, shared by every shard (`workers`, at least 1).
+    pub permits: Arc<Semaphore>,
 }
 
 impl Hashing {
     /// Derives `job`'s key on the blocking pool, one of at most `workers` at once,
     /// and sends it to the actor (unless the actor is gone).
-    fn spawn(&self, permits: &Arc<Semaphore>, job: HashJob) {
+    fn spawn(&self, job: HashJob) {
         let Some(tx) = self.tx.upgrade() else {
             return;
         };
-        let permits = permits.clone();
+        let permits = self.permits.clone();
         self.runtime.spawn(async move {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
             let id = job.job;
-            if let Ok(key) = tokio::task::spawn_blocking(move || job.derive()).await {
+            if let Ok(key) = tokio::task::spawn_blocking(move || {
+                super::inbound::background_thread();
+                job.derive()
+            })
+            .await
+            {
                 let _ = tx.send(Input::PasswordHashed { job: id, key });
             }
         });
     }
 }
 
-/// Runs the relay core until [`Input::Shutdown`] or every sender is gone.
-/// With a data dir (`store`), its rooms are restored first and every change is
-/// written behind ([`super::persist`]).
-pub fn run(
-    settings: RelaySettings,
-    seed: [u8; 32],
-    rx: Receiver<Input>,
-    hashing: Hashing,
-    limits: Limits,
-    store: Option<Arc<dyn crate::store::RoomStore>>,
-) {
+/// What one shard starts from.
+pub struct Shard {
+    /// The core's settings (connection limits are counted by the server).
+    pub settings: RelaySettings,
+    /// Random bytes for its salts and tokens (each shard its own).
+    pub seed: [u8; 32],
+    /// Its inputs.
+    pub rx: Receiver<Input>,
+    /// Where its password hashes run.
+    pub hashing: Hashing,
+    /// Queue limits and counters.
+    pub limits: Limits,
+    /// Rooms open on every shard, against `max_rooms`.
+    pub rooms_open: Arc<AtomicUsize>,
+    /// With a data dir: the store, this shard's stored rooms, the shared writer.
+    pub store: Option<Stored>,
+}
+
+/// A shard's part of the data dir.
+pub struct Stored {
+    /// The store (media bytes are read from it at restore).
+    pub store: Arc<dyn RoomStore>,
+    /// The rooms whose codes hash to this shard.
+    pub records: Vec<RoomRecord>,
+    /// The write-behind thread every shard hands its changes to.
+    pub writer: Arc<Writer>,
+}
+
+/// Runs one shard's relay core until [`Input::Shutdown`] or every sender is gone.
+/// With a data dir, its rooms are restored first and every change is written
+/// behind ([`super::persist`]).
+pub fn run(shard: Shard) {
+    let Shard {
+        settings,
+        seed,
+        rx,
+        hashing,
+        limits,
+        rooms_open,
+        store,
+    } = shard;
     let metrics = limits.metrics.clone();
     let mut core = RelayCore::new(settings, seed);
-    let writer = store.and_then(|store| {
-        core.enable_persistence();
-        super::persist::restore(store.as_ref(), &mut core, now_ms());
-        super::persist::Writer::start(store)
-            .inspect_err(|e| tracing::error!(error = %e, "persist thread did not start"))
-            .ok()
-    });
+    core.share_room_count(rooms_open.clone());
+    let writer = store.map(
+        |Stored {
+             store,
+             records,
+             writer,
+         }| {
+            core.enable_persistence();
+            super::persist::restore(store.as_ref(), &mut core, records, now_ms());
+            writer
+        },
+    );
     if hashing.workers > 0 {
         core.defer_password_hashing(hashing.max_pending);
     }
-    let permits = Arc::new(Semaphore::new(hashing.workers.max(1)));
     let mut conns: HashMap<ConnId, Link> = HashMap::new();
     // The last frame converted, so a broadcast is copied once, not once per member.
     let mut last: Option<(Arc<str>, Utf8Bytes)> = None;
+    let mut lockouts = 0u64;
     loop {
         let now = now_ms();
         let wait = core
             .poll_timeout()
             .map_or(1000, |t| t.saturating_sub(now))
             .clamp(1, 1000);
+        let mut handled = None;
         match rx.recv_timeout(Duration::from_millis(wait)) {
             Ok(Input::Connect {
                 conn,
+                resume,
                 ip,
                 tx,
                 kick,
                 queued,
             }) => {
                 core.handle_connect(conn, &ip, now_ms());
+                if let Some(resume) = resume {
+                    core.handle_negotiated(conn, resume);
+                }
                 conns.insert(
                     conn,
                     Link {
@@ -215,12 +283,15 @@ pub fn run(
             }
             Ok(Input::Message {
                 conn,
-                bytes,
+                message,
                 permit,
+                handled: h,
             }) => {
-                core.handle_message(conn, &bytes, now_ms());
+                core.handle_prepared(conn, *message, now_ms());
                 drop(permit);
+                handled = Some(h);
             }
+            Ok(Input::Negotiated { conn, asked }) => core.handle_negotiated(conn, asked),
             Ok(Input::Disconnect { conn }) => {
                 conns.remove(&conn);
                 core.handle_disconnect(conn, now_ms());
@@ -229,6 +300,16 @@ pub fn run(
             Ok(Input::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => core.handle_timeout(now_ms()),
         }
+        // Counted before the replies go out, so a client that reads its reply
+        // and then scrapes `/metrics` sees its own change.
+        metrics
+            .rooms
+            .store(rooms_open.load(Ordering::Relaxed), Ordering::Relaxed);
+        let refused = core.lockout_refusals();
+        metrics
+            .lockouts
+            .fetch_add(refused.saturating_sub(lockouts), Ordering::Relaxed);
+        lockouts = refused;
         while let Some(out) = core.poll_output() {
             match out {
                 RelayOutput::Send { conn, text } => {
@@ -257,16 +338,18 @@ pub fn run(
                     let Some(link) = conns.get(&conn) else {
                         continue;
                     };
-                    let frame = Outbound::Binary(axum::body::Bytes::from(bytes.to_vec()));
-                    if enqueue_out(link, bytes.len(), frame, limits.outbound_queue_bytes).is_err() {
-                        tracing::warn!(conn, ip = %link.ip, "closing a slow consumer");
+                    let frame = Outbound::Binary(Bytes::from(bytes.to_vec()));
+                    if let Err(why) =
+                        enqueue_out(link, bytes.len(), frame, limits.outbound_queue_bytes)
+                    {
+                        tracing::warn!(conn, ip = %link.ip, why, "closing a slow consumer");
                         if let Some(link) = conns.remove(&conn) {
                             link.kick.notify_one();
                         }
                         core.handle_disconnect(conn, now_ms());
                     }
                 }
-                RelayOutput::HashPassword(job) => hashing.spawn(&permits, job),
+                RelayOutput::HashPassword(job) => hashing.spawn(job),
                 RelayOutput::Close { conn, code, reason } => {
                     metrics.refuse(reason);
                     if let Some(link) = conns.remove(&conn) {
@@ -279,10 +362,7 @@ pub fn run(
             }
         }
         last = None;
-        metrics.rooms.store(core.room_count(), Ordering::Relaxed);
-        metrics
-            .lockouts
-            .store(core.lockout_refusals(), Ordering::Relaxed);
+        drop(handled);
         if let Some(w) = &writer {
             let ops = core.poll_persist();
             if !ops.is_empty() {

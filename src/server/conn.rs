@@ -1,59 +1,60 @@
-//! One WebSocket connection: frames in to the actor, its queue out to the socket,
-//! pings, an idle timeout and the close codes of PROTOCOL.md.
+//! One WebSocket connection: frames in to the shards, its queue out to the
+//! socket, pings, an idle timeout and the close codes of PROTOCOL.md.
+//!
+//! Each message is read off the shards' threads ([`super::inbound`]: a media
+//! upload's JSON, base64 and hash on the blocking pool) and goes, in order, to the
+//! shard of the room it names ([`super::route`]), or to
+//! the connection's current shard when it names none; a shard learns of the
+//! connection with its first message (carrying what the hello negotiated), and
+//! every shard it talked to is told when it ends. Every shard writes into the
+//! same bounded outbound queue. Replies keep the order of the messages across
+//! shards: before a message goes to another shard than the one before, the
+//! connection waits until every message it sent is handled and its replies queued
+//! (the hello's `relay-features` before the `createRoom` reply of the room's shard).
+//! A password request whose hash is deferred is the one exception: its reply comes
+//! when the hash is done, as on a single core.
 //!
 //! Memory per connection is bounded both ways: inbound, the messages handed to
-//! the actor and not yet handled hold at most `max_payload` (plus a little) of
+//! the shards and not yet handled hold at most `max_payload` (plus a little) of
 //! budget, and the socket is not read past it; outbound, the queue holds at most
 //! `outbound_queue` frames and `outbound_queue_bytes` bytes, and a client that
 //! lets it fill is dropped (1008 `slow-consumer`). Pings and pongs from the client
 //! are counted: past `max_client_pings` in `client_ping_window_ms` the client is
-//! closed (1008 `ping-flood`), so the pongs tungstenite queues for a client that
-//! does not read stay few.
+//! closed (1008 `ping-flood`), so the pongs tungstenite queues stay few.
 //!
-//! Every end is logged once, at info, with the client address: the client closed
-//! (with its code), went away (no close frame), timed out, or the relay closed it
-//! and why.
+//! Every end is logged once, at info, with the client address and the room the
+//! connection entered, if any: the client closed (with its code), went away (no
+//! close frame), timed out, or the relay closed it and why.
 
 use super::actor::{Input, Outbound};
+use super::ends::{log_end, End};
+use super::inbound::{Inbound, Ready};
+use super::route::shard_of;
+use super::socket::{close_handshake, feed_data, read_end, ReadEnd, Socket, CLOSE_LINGER};
 use super::Shared;
-use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use crate::relay::resume::Asked;
+use crate::validate::SessionCode;
+use futures_util::{SinkExt, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tokio::time::{interval_at, sleep_until, timeout, timeout_at, Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
-/// How long a closing connection waits for the client's close reply.
-const CLOSE_LINGER: Duration = Duration::from_secs(1);
+/// Messages a connection may have in the shards at once, never reached (the
+/// inbound budget holds far fewer): a shard switch waits for all of them.
+const IN_SHARDS: u32 = 1 << 20;
 /// Budget charged per inbound message on top of its length, bytes.
 const MESSAGE_OVERHEAD: usize = 256;
-
-/// How a connection ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum End {
-    /// The client sent a close frame (with this code, if any): flush the reply
-    /// tungstenite queued.
-    ClientClosed(Option<u16>),
-    /// The socket ended or failed: nothing more can be sent.
-    Gone(&'static str),
-    /// Send a close frame with this code and reason.
-    Close(u16, &'static str),
-}
-
-impl End {
-    const SHUTDOWN: End = End::Close(1001, "server-shutdown");
-    const SLOW: End = End::Close(1008, "slow-consumer");
-    const IDLE: End = End::Close(1001, "idle-timeout");
-    const PING_FLOOD: End = End::Close(1008, "ping-flood");
-    const TOO_BIG: End = End::Close(1009, "message-too-big");
-    /// The client's side ended without a close frame (EOF or reset).
-    const WENT_AWAY: End = End::Gone("client went away without closing");
-}
+/// Bytes of queued frames written with one flush, at most (past one frame).
+const BATCH_BYTES: usize = 64 * 1024;
 
 /// What the connection loop reacts to.
 enum Event {
-    In(Option<Result<Message, axum::Error>>),
+    In(Option<Result<Message, WsError>>),
+    /// The oldest message waiting for its read is read (`false`: it failed).
+    Read(bool),
     Out(Option<Outbound>),
     Ping,
     Idle,
@@ -61,39 +62,44 @@ enum Event {
 }
 
 /// Serves one upgraded socket until either side closes it.
-pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
+pub(super) async fn serve(mut socket: Socket, shared: Shared, ip: String) {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     let mut stop = shared.stop.clone();
-    let (tx, rx) = mpsc::channel(shared.config.outbound_queue.max(1));
-    let kick = Arc::new(Notify::new());
-    let queued = Arc::new(AtomicUsize::new(0));
-    let connect = Input::Connect {
-        conn,
-        ip: ip.clone(),
-        tx,
-        kick: kick.clone(),
-        queued: queued.clone(),
-    };
     let metrics = &shared.metrics;
     metrics.ws_accepted.fetch_add(1, Ordering::Relaxed);
     metrics.ws_open.fetch_add(1, Ordering::Relaxed);
-    let end = if shared.actor.send(connect).is_ok() {
-        tracing::debug!(conn, %ip, "connection open");
-        let mut link = Link {
-            socket: &mut socket,
-            shared: &shared,
-            conn,
-            rx,
-            kick: &kick,
-            queued: &queued,
-            stop: &mut stop,
-        };
-        let end = link.pump().await;
-        // Leave the rooms now; the close handshake below may take a while.
-        let _ = shared.actor.send(Input::Disconnect { conn });
-        end
-    } else {
-        End::SHUTDOWN
+    let mut room = None;
+    let end = match shared.admission.admit(&ip) {
+        Err((code, reason)) => {
+            metrics.refuse(reason);
+            End::Close(code, reason)
+        }
+        Ok(_ticket) => {
+            tracing::debug!(conn, %ip, "connection open");
+            let (tx, rx) = mpsc::channel(shared.config.outbound_queue.max(1));
+            let mut link = Link {
+                socket: &mut socket,
+                shared: &shared,
+                conn,
+                ip: &ip,
+                tx,
+                rx,
+                kick: Arc::new(Notify::new()),
+                queued: Arc::new(AtomicUsize::new(0)),
+                stop: &mut stop,
+                shards: 0,
+                last: None,
+                in_shards: Arc::new(Semaphore::new(IN_SHARDS as usize)),
+                current: (conn as usize) % shared.shards.len().max(1),
+                resume: None,
+                room: None,
+            };
+            let end = link.pump().await;
+            // Leave the rooms now; the close handshake below may take a while.
+            link.disconnect();
+            room = link.room.take();
+            end
+        }
     };
     let mut deadline = Instant::now() + CLOSE_LINGER;
     if let Some(d) = *stop.borrow() {
@@ -105,92 +111,16 @@ pub(super) async fn serve(mut socket: WebSocket, shared: Shared, ip: String) {
         }
         // tungstenite queued the close reply; the next read writes it and ends.
         End::ClientClosed(_) => {
-            let _ = timeout_at(deadline, socket.recv()).await;
+            let _ = timeout_at(deadline, socket.next()).await;
         }
         End::Gone(_) => {}
     }
     metrics.ws_open.fetch_sub(1, Ordering::Relaxed);
-    let counter = match end {
-        End::SLOW => Some(&metrics.slow_consumer_closes),
-        End::PING_FLOOD => Some(&metrics.ping_flood_closes),
-        End::TOO_BIG => Some(&metrics.oversized_closes),
-        _ => None,
-    };
-    if let Some(c) = counter {
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-    log_end(conn, &ip, end);
+    metrics.count_end(end);
+    log_end(conn, &ip, room.as_ref().map(SessionCode::as_str), end);
 }
 
-/// One line per connection end that says what happened (never message content).
-fn log_end(conn: u64, ip: &str, end: End) {
-    match end {
-        End::ClientClosed(Some(code)) => {
-            tracing::info!(conn, %ip, code, "connection closed by the client");
-        }
-        End::ClientClosed(None) => {
-            tracing::info!(conn, %ip, "connection closed by the client (no code)");
-        }
-        End::Gone(what) => tracing::info!(conn, %ip, what, "connection ended"),
-        End::Close(code, reason) if end == End::SHUTDOWN => {
-            tracing::debug!(conn, %ip, code, reason, "connection closed by the relay");
-        }
-        End::Close(code, reason) => {
-            tracing::info!(conn, %ip, code, reason, "connection closed by the relay");
-        }
-    }
-}
-
-/// Closes a socket the relay will not serve (never registered with the relay
-/// core): a close frame with `code` and `reason`, then the client's reply, at
-/// most [`CLOSE_LINGER`] long.
-pub(super) async fn refuse(mut socket: WebSocket, code: u16, reason: &'static str) {
-    let _ = timeout(CLOSE_LINGER, close_handshake(&mut socket, code, reason)).await;
-}
-
-/// Sends a close frame and reads until the client's reply (or an error).
-async fn close_handshake(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    if socket.send(Message::Close(Some(frame))).await.is_ok() {
-        while let Some(Ok(_)) = socket.recv().await {}
-    }
-}
-
-/// The close a read error calls for, as the deployed `ws` library sends them:
-/// 1009 for a message over `max_payload`, 1002 for a protocol violation, 1007 for
-/// a text frame that is not UTF-8; none when the socket itself failed or the
-/// client went away without a close frame (tungstenite reports that as the
-/// protocol error `ResetWithoutClosingHandshake`, which is not the client's fault
-/// to be told about, and logging it as 1002 would mislead).
-///
-/// axum boxes tungstenite's error (`source()` is the `tungstenite::Error`), and
-/// this crate has no direct tungstenite dependency to downcast with. The variant
-/// is read from the derived `Debug` instead (`Capacity(MessageTooLong { .. })`):
-/// variant names are public API, unlike the `Display` text. The unit tests below
-/// build the real tungstenite errors, and `tests/server-socket-limits.rs` checks
-/// the 1009 end to end.
-fn close_for_read_error(e: &axum::Error) -> End {
-    use std::error::Error as _;
-    let variant = e.source().map(|s| format!("{s:?}")).unwrap_or_default();
-    if variant.starts_with("Capacity(MessageTooLong") {
-        End::TOO_BIG
-    } else if variant.starts_with("Protocol(ResetWithoutClosingHandshake")
-        || variant.starts_with("Io(")
-    {
-        End::WENT_AWAY
-    } else if variant.starts_with("Protocol(") {
-        End::Close(1002, "protocol-error")
-    } else if variant.starts_with("Utf8(") {
-        End::Close(1007, "invalid-utf8")
-    } else {
-        End::Gone("read error")
-    }
-}
-
-/// The budget of inbound bytes a connection may have waiting in the actor.
+/// The budget of inbound bytes a connection may have waiting in the shards.
 fn inbound_budget(max_payload: usize) -> u32 {
     let budget = max_payload.saturating_add(64 * 1024).max(MESSAGE_OVERHEAD);
     u32::try_from(budget).unwrap_or(u32::MAX)
@@ -198,14 +128,29 @@ fn inbound_budget(max_payload: usize) -> u32 {
 
 /// A running connection.
 struct Link<'a> {
-    socket: &'a mut WebSocket,
+    socket: &'a mut Socket,
     shared: &'a Shared,
     conn: u64,
+    ip: &'a str,
+    /// The queue every shard writes to (given to each with `Connect`).
+    tx: mpsc::Sender<Outbound>,
     rx: mpsc::Receiver<Outbound>,
-    kick: &'a Notify,
+    kick: Arc<Notify>,
     /// Bytes of the frames queued for this connection and not yet written.
-    queued: &'a AtomicUsize,
+    queued: Arc<AtomicUsize>,
     stop: &'a mut watch::Receiver<Option<Instant>>,
+    /// The shards this connection talked to (bit i: shard i).
+    shards: u64,
+    /// The shard of the last message sent.
+    last: Option<usize>,
+    /// One permit per message sent and not yet handled, of [`IN_SHARDS`].
+    in_shards: Arc<Semaphore>,
+    /// Where messages without a session code go.
+    current: usize,
+    /// What the hello asked for, carried to shards reached later.
+    resume: Option<Asked>,
+    /// The room the connection last asked to enter (for the log).
+    room: Option<SessionCode>,
 }
 
 /// Counts the client's pings and pongs in fixed windows.
@@ -229,6 +174,81 @@ impl PingMeter {
 }
 
 impl Link<'_> {
+    /// Hands one read message to the shard of its room, after the replies of the
+    /// shard before when it is another; `false` once the relay is gone.
+    async fn dispatch(&mut self, ready: Ready) -> bool {
+        let Ready {
+            route: r,
+            message,
+            permit,
+        } = ready;
+        let shards = &self.shared.shards;
+        if let Some(code) = &r.code {
+            self.current = shard_of(code, shards.len());
+        }
+        let target = self.current;
+        if let Some(asked) = r.hello {
+            self.resume = Some(asked);
+            // Shards already reached learn it now; the target negotiates itself.
+            for (i, shard) in shards.iter().enumerate() {
+                if i != target && self.shards & (1 << i) != 0 {
+                    let _ = shard.send(Input::Negotiated {
+                        conn: self.conn,
+                        asked,
+                    });
+                }
+            }
+        }
+        if r.enters {
+            self.room = r.code;
+        }
+        let Some(shard) = shards.get(target) else {
+            return false;
+        };
+        if self.shards & (1 << target) == 0 {
+            self.shards |= 1 << target;
+            let connect = Input::Connect {
+                conn: self.conn,
+                resume: self.resume,
+                ip: self.ip.to_string(),
+                tx: self.tx.clone(),
+                kick: self.kick.clone(),
+                queued: self.queued.clone(),
+            };
+            if shard.send(connect).is_err() {
+                return false;
+            }
+        }
+        if self.last.is_some_and(|last| last != target) {
+            // Every permit back: every message sent is handled, its replies queued.
+            match self.in_shards.acquire_many(IN_SHARDS).await {
+                Ok(all) => drop(all),
+                Err(_) => return false,
+            }
+        }
+        self.last = Some(target);
+        let Ok(handled) = self.in_shards.clone().acquire_owned().await else {
+            return false;
+        };
+        let message = Input::Message {
+            conn: self.conn,
+            message,
+            permit,
+            handled,
+        };
+        shard.send(message).is_ok()
+    }
+
+    /// Tells every shard this connection talked to that it is gone.
+    fn disconnect(&mut self) {
+        for (i, shard) in self.shared.shards.iter().enumerate() {
+            if self.shards & (1 << i) != 0 {
+                let _ = shard.send(Input::Disconnect { conn: self.conn });
+            }
+        }
+        self.shards = 0;
+    }
+
     async fn pump(&mut self) -> End {
         let cfg = self.shared.config.clone();
         let every = Duration::from_millis(cfg.ping_interval_ms.max(1));
@@ -245,13 +265,13 @@ impl Link<'_> {
             seen: 0,
         };
         let metrics = &self.shared.metrics;
-        // Bytes of the frame being written, given back to `queued` once it is out.
-        let mut writing = 0usize;
+        let mut reading = Inbound::new(Arc::new(cfg.relay.clone()), self.shared.aside.clone());
         loop {
             let event = tokio::select! {
+                ok = reading.wait_front(), if reading.is_waiting() => Event::Read(ok),
                 () = self.kick.notified() => Event::End(End::SLOW),
                 _ = self.stop.wait_for(Option::is_some) => Event::End(End::SHUTDOWN),
-                incoming = self.socket.recv() => Event::In(incoming),
+                incoming = self.socket.next() => Event::In(incoming),
                 out = self.rx.recv() => Event::Out(out),
                 _ = ping.tick() => Event::Ping,
                 () = sleep_until(last_seen + idle) => Event::Idle,
@@ -259,50 +279,45 @@ impl Link<'_> {
             let event = match event {
                 // Nothing is read while a write blocks: before calling the peer dead,
                 // look at what it sent meanwhile (a pong, typically).
-                Event::Idle => match timeout(Duration::ZERO, self.socket.recv()).await {
+                Event::Idle => match timeout(Duration::ZERO, self.socket.next()).await {
                     Ok(incoming) => Event::In(incoming),
                     Err(_) => Event::Idle,
                 },
                 other => other,
             };
-            let out = match event {
+            let first = match event {
                 Event::End(end) => return end,
+                Event::Read(false) => return End::SHUTDOWN,
+                Event::Read(true) => {
+                    while let Some(ready) = reading.pop_ready() {
+                        if !self.dispatch(ready).await {
+                            return End::SHUTDOWN;
+                        }
+                    }
+                    continue;
+                }
                 Event::Idle => return End::IDLE,
-                Event::Ping => Message::Ping(Bytes::new()),
-                Event::Out(Some(Outbound::Frame(text))) => {
-                    writing = text.len();
-                    metrics.messages_out.fetch_add(1, Ordering::Relaxed);
-                    metrics
-                        .bytes_out
-                        .fetch_add(writing as u64, Ordering::Relaxed);
-                    Message::Text(text)
-                }
-                Event::Out(Some(Outbound::Binary(bytes))) => {
-                    writing = bytes.len();
-                    metrics.messages_out.fetch_add(1, Ordering::Relaxed);
-                    metrics
-                        .bytes_out
-                        .fetch_add(writing as u64, Ordering::Relaxed);
-                    Message::Binary(bytes)
-                }
+                Event::Ping => None,
+                Event::Out(Some(Outbound::Frame(text))) => Some(Message::Text(text)),
+                Event::Out(Some(Outbound::Binary(bytes))) => Some(Message::Binary(bytes)),
                 Event::Out(Some(Outbound::Close(code, reason))) => return End::Close(code, reason),
-                // The actor is gone: the relay is shutting down.
+                // The shards are gone: the relay is shutting down.
                 Event::Out(None) => return End::SHUTDOWN,
                 Event::In(incoming) => {
                     last_seen = Instant::now();
                     let bytes = match incoming {
-                        Some(Ok(Message::Text(t))) => Vec::from(t.as_str()),
+                        Some(Ok(Message::Text(t))) => Bytes::from(t),
                         // Binary is read as UTF-8, invalid sequences replaced (Node's
                         // `buffer.toString("utf8")`).
                         // A chunk frame (`media-chunks`) goes to the core as it is.
                         Some(Ok(Message::Binary(b)))
                             if crate::protocol::chunks::is_chunk_frame(&b) =>
                         {
-                            b.to_vec()
+                            b
                         }
                         Some(Ok(Message::Binary(b))) => match String::from_utf8_lossy(&b) {
-                            std::borrow::Cow::Borrowed(_) => b.to_vec(),
-                            std::borrow::Cow::Owned(s) => s.into_bytes(),
+                            std::borrow::Cow::Borrowed(_) => b,
+                            std::borrow::Cow::Owned(s) => Bytes::from(s),
                         },
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
                             if pings.hit(last_seen) {
@@ -311,10 +326,17 @@ impl Link<'_> {
                             return End::PING_FLOOD;
                         }
                         Some(Ok(Message::Close(frame))) => {
-                            return End::ClientClosed(frame.map(|f| f.code))
+                            return End::ClientClosed(frame.map(|f| f.code.into()))
                         }
+                        Some(Ok(Message::Frame(_))) => continue,
                         None => return End::WENT_AWAY,
-                        Some(Err(e)) => return close_for_read_error(&e),
+                        Some(Err(e)) => {
+                            return match read_end(&e) {
+                                ReadEnd::Close(code, reason) => End::Close(code, reason),
+                                ReadEnd::WentAway => End::WENT_AWAY,
+                                ReadEnd::Failed => End::Gone("read error"),
+                            }
+                        }
                     };
                     metrics.messages_in.fetch_add(1, Ordering::Relaxed);
                     metrics
@@ -322,7 +344,7 @@ impl Link<'_> {
                         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     let cost = bytes.len().saturating_add(MESSAGE_OVERHEAD);
                     let cost = u32::try_from(cost).unwrap_or(u32::MAX).min(budget);
-                    // Past the budget, stop reading until the actor catches up.
+                    // Past the budget, stop reading until the shard catches up.
                     let permit = tokio::select! {
                         p = inbound.clone().acquire_many_owned(cost) => match p {
                             Ok(p) => p,
@@ -331,71 +353,87 @@ impl Link<'_> {
                         () = self.kick.notified() => return End::SLOW,
                         _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
                     };
-                    let message = Input::Message {
-                        conn: self.conn,
-                        bytes,
-                        permit,
-                    };
-                    if self.shared.actor.send(message).is_err() {
-                        return End::SHUTDOWN;
+                    reading.push(bytes, permit);
+                    while let Some(ready) = reading.pop_ready() {
+                        if !self.dispatch(ready).await {
+                            return End::SHUTDOWN;
+                        }
                     }
                     continue;
                 }
             };
-            tokio::select! {
-                sent = timeout(idle, self.socket.send(out)) => match sent {
-                    Ok(Ok(())) => {
-                        self.queued.fetch_sub(writing, Ordering::AcqRel);
-                        writing = 0;
-                    }
+            let write = write_batch(self.socket, &mut self.rx, first);
+            let written = tokio::select! {
+                sent = timeout(idle, write) => match sent {
+                    Ok(Ok(w)) => w,
                     Ok(Err(_)) => return End::WENT_AWAY,
                     Err(_) => return End::Gone("timed out: the client read nothing for the idle timeout"),
                 },
                 () = self.kick.notified() => return End::SLOW,
                 _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
+            };
+            if written.frames > 0 {
+                self.queued.fetch_sub(written.bytes, Ordering::AcqRel);
+                metrics
+                    .messages_out
+                    .fetch_add(written.frames, Ordering::Relaxed);
+                metrics
+                    .bytes_out
+                    .fetch_add(written.bytes as u64, Ordering::Relaxed);
+            }
+            if let Some((code, reason)) = written.then_close {
+                return End::Close(code, reason);
             }
         }
     }
 }
 
+/// What one flush wrote.
+struct Written {
+    frames: u64,
+    bytes: usize,
+    /// A close that was queued behind the frames.
+    then_close: Option<(u16, &'static str)>,
+}
+
+/// Writes `first` (a ping when `None`) and the frames queued behind it, up to
+/// [`BATCH_BYTES`], with one flush.
+async fn write_batch(
+    socket: &mut Socket,
+    rx: &mut mpsc::Receiver<Outbound>,
+    first: Option<Message>,
+) -> Result<Written, WsError> {
+    let mut w = Written {
+        frames: 0,
+        bytes: 0,
+        then_close: None,
+    };
+    let Some(first) = first else {
+        socket.send(Message::Ping(Bytes::new())).await?;
+        return Ok(w);
+    };
+    let mut next = Some(first);
+    while let Some(message) = next.take() {
+        w.frames += 1;
+        w.bytes += message.len();
+        feed_data(socket, message).await?;
+        if w.bytes >= BATCH_BYTES {
+            break;
+        }
+        match rx.try_recv() {
+            Ok(Outbound::Frame(t)) => next = Some(Message::Text(t)),
+            Ok(Outbound::Binary(b)) => next = Some(Message::Binary(b)),
+            Ok(Outbound::Close(code, reason)) => w.then_close = Some((code, reason)),
+            Err(_) => {}
+        }
+    }
+    socket.flush().await?;
+    Ok(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
-
-    #[test]
-    fn read_errors_map_to_the_close_codes_of_ws() {
-        let close = |e: WsError| close_for_read_error(&axum::Error::new(e));
-        let too_long = CapacityError::MessageTooLong {
-            size: 2000,
-            max_size: 1024,
-        };
-        assert_eq!(
-            close(WsError::Capacity(too_long)),
-            End::Close(1009, "message-too-big")
-        );
-        assert_eq!(
-            close(WsError::Protocol(ProtocolError::UnmaskedFrameFromClient)),
-            End::Close(1002, "protocol-error")
-        );
-        assert_eq!(
-            close(WsError::Utf8("bad".into())),
-            End::Close(1007, "invalid-utf8")
-        );
-        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
-        assert_eq!(close(WsError::Io(reset)), End::WENT_AWAY);
-        assert_eq!(
-            close(WsError::Protocol(
-                ProtocolError::ResetWithoutClosingHandshake
-            )),
-            End::WENT_AWAY
-        );
-        assert_eq!(
-            close(WsError::Capacity(CapacityError::TooManyHeaders)),
-            End::Gone("read error")
-        );
-    }
 
     #[test]
     fn the_inbound_budget_holds_one_largest_message() {

@@ -2,12 +2,15 @@
 //! `/metrics` (Prometheus text), `OPTIONS`, static files when configured, 404
 //! JSON otherwise.
 
-use super::{conn, Shared};
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use super::{conn, socket, Shared};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, SocketAddr};
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::WebSocketStream;
 
 fn json(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
@@ -134,49 +137,113 @@ pub(super) async fn handle(
     with_cors(r)
 }
 
+/// Whether a header holds `token` in its comma-separated list (any case).
+fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// The refusal of an upgrade request that is not a valid WebSocket handshake
+/// (RFC 6455, 4.2.1), as axum words them.
+fn bad_upgrade(req: &Request) -> Option<Response> {
+    let h = req.headers();
+    let why = if req.method() != Method::GET {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request method must be `GET`",
+        )
+    } else if !header_has(h, header::CONNECTION, "upgrade") {
+        (
+            StatusCode::BAD_REQUEST,
+            "Connection header did not include 'upgrade'",
+        )
+    } else if h
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        (StatusCode::BAD_REQUEST, "Unsupported WebSocket version")
+    } else if h.get(header::SEC_WEBSOCKET_KEY).is_none() {
+        (
+            StatusCode::BAD_REQUEST,
+            "`Sec-WebSocket-Key` header missing",
+        )
+    } else {
+        return None;
+    };
+    Some(with_cors(why.into_response()))
+}
+
 /// A WebSocket upgrade on any path: origin check, then the socket limits. A
 /// refused origin is upgraded and closed at once with 1008 `origin-not-allowed`.
-async fn upgrade(shared: Shared, peer: SocketAddr, req: Request) -> Response {
-    let (mut parts, _body) = req.into_parts();
-    let mut ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(ws) => ws,
-        Err(rejection) => return with_cors(rejection.into_response()),
+/// The socket is tungstenite over hyper's upgraded connection ([`socket`]).
+async fn upgrade(shared: Shared, peer: SocketAddr, mut req: Request) -> Response {
+    if let Some(refused) = bad_upgrade(&req) {
+        return refused;
+    }
+    let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return with_cors(
+            (StatusCode::UPGRADE_REQUIRED, "Connection is not upgradable").into_response(),
+        );
     };
+    let headers = req.headers();
+    let accept = derive_accept_key(
+        headers
+            .get(header::SEC_WEBSOCKET_KEY)
+            .map_or(&[][..], HeaderValue::as_bytes),
+    );
+    let cfg = &shared.config;
+    let origin = headers.get(header::ORIGIN);
+    let allowed = origin_allowed(origin, &cfg.allowed_origins);
+    let config = if allowed {
+        socket::config(
+            cfg.relay.max_payload,
+            cfg.read_buffer_bytes,
+            cfg.write_buffer_bytes,
+        )
+    } else {
+        // Upgraded, then closed with a reason: a browser sees the reason in its
+        // close event, where a refused handshake would only say "failed". Debug
+        // formatting escapes whatever bytes the header holds. Nothing is read from
+        // it but the client's close reply: small limits.
+        let origin = String::from_utf8_lossy(origin.map_or(&[][..], HeaderValue::as_bytes));
+        tracing::warn!(%peer, origin = ?origin, "websocket refused: origin-not-allowed");
+        socket::config(1024, 1024, 1024)
+    };
+    let ip = client_ip(peer.ip(), headers, &cfg.trusted_proxies);
     // The `ws` library echoes the first subprotocol a client offers (a browser
     // that offered one fails a handshake without it, and would miss a refusal's
     // close reason too).
-    if let Some(first) = first_subprotocol(&parts.headers) {
-        ws.set_selected_protocol(first);
+    let protocol = first_subprotocol(headers);
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let ws =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        if allowed {
+            shared.gate.upgraded(peer);
+            conn::serve(ws, shared, ip.to_string()).await;
+        } else {
+            socket::refuse(ws, 1008, "origin-not-allowed").await;
+        }
+    });
+    let mut r = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(v) = HeaderValue::from_str(&accept) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
     }
-    let cfg = &shared.config;
-    let origin = parts.headers.get(header::ORIGIN);
-    if !origin_allowed(origin, &cfg.allowed_origins) {
-        // Upgraded, then closed with a reason: a browser sees the reason in its
-        // close event, where a refused handshake would only say "failed". Debug
-        // formatting escapes whatever bytes the header holds.
-        let origin = String::from_utf8_lossy(origin.map_or(&[][..], HeaderValue::as_bytes));
-        tracing::warn!(%peer, origin = ?origin, "websocket refused: origin-not-allowed");
-        // Nothing is read from it but the client's close reply: small limits.
-        let ws = ws.max_message_size(1024).max_frame_size(1024);
-        return ws.on_upgrade(|socket| conn::refuse(socket, 1008, "origin-not-allowed"));
+    if let Some(p) = protocol {
+        h.insert(header::SEC_WEBSOCKET_PROTOCOL, p);
     }
-    let ip = client_ip(peer.ip(), &parts.headers, &cfg.trusted_proxies);
-    let max = cfg.relay.max_payload;
-    let write = cfg.write_buffer_bytes;
-    let ws = ws
-        .max_message_size(max)
-        .max_frame_size(max)
-        .read_buffer_size(cfg.read_buffer_bytes)
-        .write_buffer_size(write)
-        // Every frame is flushed before the next is taken from the bounded queue, so
-        // the write buffer holds one frame plus the pongs queued meanwhile, which
-        // the ping-flood limit keeps few (conn.rs); a cap below the largest reply
-        // (a 16 MiB pack) would only fail it.
-        .max_write_buffer_size(usize::MAX);
-    ws.on_upgrade(move |socket| {
-        shared.gate.upgraded(peer);
-        conn::serve(socket, shared, ip.to_string())
-    })
+    r
 }
 
 /// `GET /metrics`: the server's counters in the Prometheus text format.

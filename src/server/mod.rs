@@ -21,16 +21,27 @@
 //!
 //! Layers: [`accept`] admits each TCP connection (handshake deadline and caps,
 //! file-limit headroom), [`http`] routes each request (upgrade, health, metrics,
-//! CORS, origin check), [`conn`] runs one socket (limits, pings, close codes),
-//! [`actor`] owns the sans-IO relay core on its own thread, [`metrics`] counts.
+//! CORS, origin check), [`socket`] is tungstenite over the upgraded connection
+//! (small buffers, fragmented large writes), [`conn`] runs one socket (limits,
+//! pings, close codes, [`ends`] logged), [`admission`] counts connections,
+//! [`route`] picks a message's shard, [`actor`] runs one shard: a sans-IO relay
+//! core on its own thread, [`metrics`] counts.
+//!
+//! Rooms are sharded across `shards` threads (default: one per core) by a hash
+//! of their code; global limits (rooms, connections, per address) stay exact.
 
 mod accept;
 mod actor;
+mod admission;
 mod conn;
+mod ends;
 mod http;
+mod inbound;
 mod metrics;
 pub mod persist;
 mod refragment;
+mod route;
+mod socket;
 pub mod static_files;
 
 pub use actor::now_ms;
@@ -91,9 +102,11 @@ pub struct ServerConfig {
     /// File descriptors kept free below the process's `RLIMIT_NOFILE`: past that
     /// the oldest unfinished handshake is closed, or the new socket refused.
     pub fd_reserve: usize,
-    /// WebSocket read buffer, bytes.
+    /// WebSocket read buffer, bytes: what an idle socket holds (large client
+    /// frames arrive as 60 KiB fragments; the buffer grows for one).
     pub read_buffer_bytes: usize,
-    /// WebSocket write buffer, bytes.
+    /// Bytes of frames collected before tungstenite writes them (a batch is
+    /// flushed anyway); messages over 16 KiB go out as 16 KiB fragments.
     pub write_buffer_bytes: usize,
     /// Ping every this many ms.
     pub ping_interval_ms: u64,
@@ -112,6 +125,13 @@ pub struct ServerConfig {
     /// Keep rooms in this directory (`rooms.redb` and `media/`): restored at start,
     /// changes written within ~100 ms. `None`: memory only, nothing written.
     pub data_dir: Option<PathBuf>,
+    /// Large messages (over 64 KiB: media uploads) read at once on the blocking
+    /// pool, in the whole relay (at least 1): their parsing, base64 and hashing
+    /// leave the other cores to the rest of the rooms.
+    pub large_message_readers: usize,
+    /// Relay-core threads the rooms are sharded across (by a hash of the code);
+    /// 0: one per available core. At most 64.
+    pub shards: usize,
 }
 
 impl Default for ServerConfig {
@@ -129,7 +149,7 @@ impl Default for ServerConfig {
             max_handshakes: 512,
             max_handshakes_per_ip: 64,
             fd_reserve: 64,
-            read_buffer_bytes: 16 * 1024,
+            read_buffer_bytes: 1024,
             write_buffer_bytes: 16 * 1024,
             ping_interval_ms: 20_000,
             idle_timeout_ms: 60_000,
@@ -137,6 +157,8 @@ impl Default for ServerConfig {
             password_hash_workers: 2,
             password_hash_max_pending: 32,
             data_dir: None,
+            shards: 0,
+            large_message_readers: 1,
         }
     }
 }
@@ -145,7 +167,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone)]
 struct Shared {
     config: Arc<ServerConfig>,
-    actor: actor::ActorTx,
+    /// Each shard's input, by index ([`route::shard_of`]).
+    shards: Arc<[actor::ActorTx]>,
+    /// Connections open, in total and per address, across shards.
+    admission: Arc<admission::Admission>,
+    /// Large messages read at once ([`ServerConfig::large_message_readers`]).
+    aside: Arc<tokio::sync::Semaphore>,
     next_conn: Arc<AtomicU64>,
     /// `relayUrls` of `/health`.
     relay_urls: Arc<[String]>,
@@ -173,38 +200,83 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    // Shared by the server's tasks; the actor keeps a weak handle for its hash
-    // tasks, so the relay thread still ends when the server is gone.
-    let tx = Arc::new(tx);
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let relay = config.relay.clone();
     let metrics = Arc::new(Metrics::default());
-    let limits = actor::Limits {
-        outbound_queue_bytes: config.outbound_queue_bytes.max(1),
-        metrics: metrics.clone(),
-    };
+    let count = shard_count(config.shards);
     let store: Option<Arc<dyn crate::store::RoomStore>> = match &config.data_dir {
         Some(dir) => Some(Arc::new(
             crate::store::RedbStore::open(dir).map_err(|e| std::io::Error::other(e.to_string()))?,
         )),
         None => None,
     };
-    let hashing = actor::Hashing {
-        workers: config.password_hash_workers,
-        max_pending: config.password_hash_max_pending,
-        runtime: tokio::runtime::Handle::current(),
-        tx: Arc::downgrade(&tx),
-    };
-    // Dropped when the relay thread ends, normally or by a panic.
-    let (alive_core, mut core_ended) = oneshot::channel::<()>();
-    let actor = std::thread::Builder::new()
-        .name("relay-core".into())
-        .spawn(move || {
-            let _alive = alive_core;
-            actor::run(relay, seed, rx, hashing, limits, store);
-        })?;
+    // With a data dir: every stored room to its shard, one writer for all.
+    let mut stored: Vec<Vec<crate::store::RoomRecord>> = (0..count).map(|_| Vec::new()).collect();
+    let mut writer = None;
+    if let Some(store) = &store {
+        for record in persist::load(store.as_ref()) {
+            let shard = crate::validate::SessionCode::normalize(&record.code)
+                .map_or(0, |c| route::shard_of(&c, count));
+            stored[shard].push(record);
+        }
+        writer = Some(Arc::new(persist::Writer::start(store.clone())?));
+    }
+    // The cores count connections no more: `admission` does, across shards.
+    let mut relay = config.relay.clone();
+    let admission = admission::Admission::new(relay.max_connections, relay.max_connections_per_ip);
+    relay.max_connections = usize::MAX;
+    relay.max_connections_per_ip = usize::MAX;
+    let rooms_open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        config.password_hash_workers.max(1),
+    ));
+    let (ended_tx, mut core_ended) = mpsc::unbounded_channel::<()>();
+    let mut txs = Vec::with_capacity(count);
+    let mut threads = Vec::with_capacity(count);
+    for (index, records) in stored.into_iter().enumerate() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Shared by the server's tasks; the shard keeps a weak handle for its hash
+        // tasks, so the thread still ends when the server is gone.
+        let tx = Arc::new(tx);
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let shard = actor::Shard {
+            settings: relay.clone(),
+            seed,
+            rx,
+            hashing: actor::Hashing {
+                workers: config.password_hash_workers,
+                max_pending: config.password_hash_max_pending,
+                runtime: tokio::runtime::Handle::current(),
+                tx: Arc::downgrade(&tx),
+                permits: permits.clone(),
+            },
+            limits: actor::Limits {
+                outbound_queue_bytes: config.outbound_queue_bytes.max(1),
+                metrics: metrics.clone(),
+            },
+            rooms_open: rooms_open.clone(),
+            store: match (&store, &writer) {
+                (Some(s), Some(w)) => Some(actor::Stored {
+                    store: s.clone(),
+                    records,
+                    writer: w.clone(),
+                }),
+                _ => None,
+            },
+        };
+        // Tells `run` when the thread ends, normally or by a panic.
+        let ended = Ended(ended_tx.clone());
+        threads.push(
+            std::thread::Builder::new()
+                .name(format!("relay-shard-{index}"))
+                .spawn(move || {
+                    let _ended = ended;
+                    actor::run(shard);
+                })?,
+        );
+        txs.push(tx);
+    }
+    drop((ended_tx, writer));
+    let shards: Arc<[actor::ActorTx]> = txs.into();
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     let (stop_tx, stop_rx) = watch::channel(None);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
@@ -222,9 +294,14 @@ pub async fn run(
         },
         metrics.clone(),
     ));
+    let aside = Arc::new(tokio::sync::Semaphore::new(
+        config.large_message_readers.max(1),
+    ));
     let shared = Shared {
         config: Arc::new(config),
-        actor: tx.clone(),
+        shards: shards.clone(),
+        admission,
+        aside,
         next_conn: Arc::new(AtomicU64::new(1)),
         relay_urls: relay_urls(local).into(),
         stop: stop_rx,
@@ -244,7 +321,7 @@ pub async fn run(
         let _ = accepting_rx.await;
     });
     let mut server = tokio::spawn(std::future::IntoFuture::into_future(server));
-    tracing::info!(%local, ?nofile, max_open, "relay listening");
+    tracing::info!(%local, ?nofile, max_open, shards = count, "relay listening");
 
     let failed = tokio::select! {
         () = shutdown => None,
@@ -253,7 +330,7 @@ pub async fn run(
             Ok(Err(e)) => e,
             Err(e) => std::io::Error::other(e.to_string()),
         }),
-        _ = &mut core_ended => Some(std::io::Error::other("the relay core stopped")),
+        _ = core_ended.recv() => Some(std::io::Error::other("a relay shard stopped")),
     };
     match &failed {
         None => tracing::info!("shutting down: closing connections"),
@@ -263,8 +340,10 @@ pub async fn run(
     // Stop accepting (axum drops the listener), then close every socket with 1001.
     let _ = accepting_tx.send(());
     let _ = stop_tx.send(Some(deadline));
-    let _ = tx.send(actor::Input::Shutdown);
-    drop(tx);
+    for tx in shards.iter() {
+        let _ = tx.send(actor::Input::Shutdown);
+    }
+    drop(shards);
     let drained =
         tokio::time::timeout_at(deadline, async { while alive_rx.recv().await.is_some() {} })
             .await
@@ -273,9 +352,33 @@ pub async fn run(
         tracing::warn!("shutdown grace elapsed; dropping the remaining connections");
     }
     server.abort();
-    let _ = tokio::task::spawn_blocking(move || actor.join()).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
+        }
+    })
+    .await;
     tracing::info!("relay stopped");
     failed.map_or(Ok(()), Err)
+}
+
+/// Shards to run: `configured`, or one per available core when 0; 1 to 64.
+fn shard_count(configured: usize) -> usize {
+    let n = if configured == 0 {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    } else {
+        configured
+    };
+    n.clamp(1, 64)
+}
+
+/// Sends once when dropped: a shard thread ended.
+struct Ended(mpsc::UnboundedSender<()>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
 }
 
 /// `relayUrls` of `/health`, as the deployed relay computes them: the bound host
@@ -324,6 +427,15 @@ fn local_addresses(table: &str) -> Vec<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_are_one_per_core_by_default_and_1_to_64() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert_eq!(shard_count(0), cores.clamp(1, 64));
+        assert_eq!(shard_count(1), 1);
+        assert_eq!(shard_count(64), 64);
+        assert_eq!(shard_count(65), 64);
+    }
 
     #[test]
     fn a_shareable_bound_host_is_the_relay_url() {

@@ -1,6 +1,6 @@
 //! The data dir: rooms restored at start, changes written behind.
 //!
-//! At start, [`restore`] loads every stored room and gives it to the relay core with
+//! At start, [`load`] reads every stored room and [`restore`] gives each to the relay core (its shard's) with
 //! its media bytes; rows that do not decode, media files whose bytes are gone and
 //! records the core cannot take are logged (warn) and skipped, never a crash. Then
 //! the actor hands each batch of [`PersistOp`]s it drains to a [`Writer`]: a thread
@@ -21,13 +21,14 @@ use std::time::{Duration, Instant};
 /// Longest a change waits before it is written.
 pub const WRITE_DELAY: Duration = Duration::from_millis(100);
 
-/// Loads the store into `core` (see the module doc); returns the rooms restored.
-pub fn restore(store: &dyn RoomStore, core: &mut RelayCore, now: u64) -> usize {
+/// Reads every stored room (see the module doc); rows that do not decode and
+/// media that is gone are logged and left out. Empty when the store is unreadable.
+pub fn load(store: &dyn RoomStore) -> Vec<RoomRecord> {
     let loaded = match store.load() {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(error = %e, "data dir unreadable; starting without its rooms");
-            return 0;
+            return Vec::new();
         }
     };
     for s in &loaded.skipped {
@@ -36,7 +37,6 @@ pub fn restore(store: &dyn RoomStore, core: &mut RelayCore, now: u64) -> usize {
     for d in &loaded.dropped_media {
         tracing::warn!(room = %d.room, identity = %d.identity, reason = %d.reason, "stored media file dropped");
     }
-    let count = loaded.rooms.len();
     // Media no loaded room references (chunks of uploads finished or given up, files
     // replaced): deleted before the relay serves, so nothing can be writing them.
     let live: std::collections::HashSet<String> = loaded
@@ -57,8 +57,25 @@ pub fn restore(store: &dyn RoomStore, core: &mut RelayCore, now: u64) -> usize {
         Ok(n) => tracing::info!(files = n, "unreferenced media deleted"),
         Err(e) => tracing::warn!(error = %e, "unreferenced media not deleted"),
     }
+    tracing::info!(
+        rooms = loaded.rooms.len(),
+        skipped = loaded.skipped.len(),
+        "data dir loaded"
+    );
+    loaded.rooms
+}
+
+/// Gives `records` (read by [`load`]) to `core` with their media bytes; returns
+/// the rooms restored. Records the core cannot take are logged and skipped.
+pub fn restore(
+    store: &dyn RoomStore,
+    core: &mut RelayCore,
+    records: Vec<RoomRecord>,
+    now: u64,
+) -> usize {
+    let count = records.len();
     let not = core.restore(
-        loaded.rooms,
+        records,
         |sha| match store.read_media(sha) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -71,13 +88,7 @@ pub fn restore(store: &dyn RoomStore, core: &mut RelayCore, now: u64) -> usize {
     for n in &not {
         tracing::warn!(room = %n.code, reason = %n.reason, "stored room skipped");
     }
-    let restored = count - not.len();
-    tracing::info!(
-        rooms = restored,
-        skipped = loaded.skipped.len() + not.len(),
-        "data dir loaded"
-    );
-    restored
+    count - not.len()
 }
 
 /// The write-behind thread.

@@ -30,7 +30,7 @@ mod fixtures;
 
 // Each test binary uses only part of these.
 #[allow(unused_imports)]
-pub use fixtures::{pack, png, settings, CODE};
+pub use fixtures::{pack, png, png_signature, settings, CODE};
 
 /// Upper bound of any single wait: a hang guard, never a pass/fail criterion.
 pub const GUARD: Duration = Duration::from_secs(10);

@@ -1,0 +1,236 @@
+//! A relay whose rooms are sharded across cores (`--shards`) behaves as one relay:
+//! replies come in the order of the messages even when the hello went to one
+//! shard and the room lives on another, what the hello negotiated holds on every
+//! shard, and the room limit counts rooms across shards exactly.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod net;
+
+use net::{config, png_signature, Client, Server};
+use online_sync::server::ServerConfig;
+use online_sync::validate::media::to_base64;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+const HELLO: &str = r#"{"type":"notify","action":"subscribe","payload":{"sessionCode":"","features":["resume","media-chunks"]}}"#;
+
+fn sharded(shards: usize) -> ServerConfig {
+    ServerConfig { shards, ..config() }
+}
+
+fn code(i: usize) -> String {
+    format!("SHRD-{:04}", 2000 + i)
+}
+
+/// A media announce of `chunks` (a file over the whole-file limit).
+fn announce(code: &str) -> Value {
+    let bytes = vec![7u8; 3 * 1024 * 1024];
+    let sha: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    json!({"sessionCode": code, "file": {"identity": "img-1", "name": "a.png", "ext": "png",
+        "mime": "image/png", "size": bytes.len(), "sha256": sha}})
+}
+
+/// The hello and a create sent back to back, without waiting: the first frame
+/// back is the hello's answer, the next the create's reply, whichever shard the
+/// room lands on; the create's shard knows what the hello negotiated (a resume
+/// token, chunked uploads).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_keep_the_order_of_messages_across_shards() {
+    let server = Server::start(sharded(8)).await;
+    for i in 0..24 {
+        let mut host = Client::connect(server.addr, "/", &[])
+            .await
+            .expect("connects");
+        host.send_text(HELLO).await;
+        let id = host
+            .send_request(
+                "createRoom",
+                json!({"sessionCode": code(i), "hostClientId": format!("host-{i}")}),
+            )
+            .await;
+        let first = host.recv().await;
+        assert_eq!(
+            first["event"]["type"], "relay-features",
+            "room {i}: {first}"
+        );
+        assert_eq!(
+            first["event"]["features"],
+            json!(["resume", "media-chunks"])
+        );
+        let second = host.recv().await;
+        assert_eq!(
+            (&second["type"], &second["id"]),
+            (&json!("response"), &json!(id)),
+            "room {i}: {second}"
+        );
+        assert_eq!(second["ok"], true, "{second}");
+        assert!(second["result"]["resumeToken"].is_string(), "{second}");
+        let status = host.ok("beginSessionMediaUpload", announce(&code(i))).await;
+        assert_eq!(status["offset"], 0, "{status}");
+    }
+}
+
+/// The shard of a code, as the relay computes it (FNV-1a, modulo the shards).
+fn shard_of(code: &str, shards: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % shards
+}
+
+/// Codes that land on `shard` of two.
+fn codes_on(shard: u64) -> impl Iterator<Item = String> {
+    (0..).map(code).filter(move |c| shard_of(c, 2) == shard)
+}
+
+/// The same, with the hello's shard busy: another client's create hashes its
+/// password on that shard's thread (inline hashing), so the room's shard would
+/// answer the create first if nothing kept the order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_hello_shard_still_answers_first() {
+    let mut cfg = sharded(2);
+    cfg.password_hash_workers = 0;
+    cfg.relay.password_hash_log_n = 14;
+    let server = Server::start(cfg).await;
+    let mut on = [codes_on(0), codes_on(1)];
+    for trial in 0..4 {
+        let busy = trial % 2;
+        let mut blocker = server.client().await;
+        let blocked = on[busy].next().expect("a code");
+        let blocking = blocker
+            .send_request(
+                "createRoom",
+                json!({"sessionCode": blocked, "hostClientId": "b", "password": "pw-Secret-9"}),
+            )
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let mut host = server.client().await;
+        host.send_text(HELLO).await;
+        let room = on[1 - busy].next().expect("a code");
+        let id = host
+            .send_request(
+                "createRoom",
+                json!({"sessionCode": room, "hostClientId": "h"}),
+            )
+            .await;
+        let first = host.recv().await;
+        assert_eq!(
+            first["event"]["type"], "relay-features",
+            "trial {trial}: {first}"
+        );
+        let second = host.recv().await;
+        assert_eq!(second["id"], json!(id), "trial {trial}: {second}");
+        let done = blocker.frames_until_response(&blocking).await;
+        assert_eq!(done.last().expect("reply")["ok"], true);
+    }
+}
+
+/// `max_rooms` across four shards: exactly that many rooms open, whichever
+/// shards their codes hash to; a room that closes gives its place back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_room_limit_counts_rooms_across_shards() {
+    let mut cfg = sharded(4);
+    cfg.relay.max_rooms = 3;
+    let server = Server::start(cfg).await;
+    let mut hosts = Vec::new();
+    for i in 0..3 {
+        let mut c = server.client().await;
+        c.ok(
+            "createRoom",
+            json!({"sessionCode": code(i), "hostClientId": "h"}),
+        )
+        .await;
+        hosts.push(c);
+    }
+    for i in 3..9 {
+        let mut c: Client = server.client().await;
+        let err = c
+            .err(
+                "createRoom",
+                json!({"sessionCode": code(i), "hostClientId": "h"}),
+            )
+            .await;
+        assert_eq!(err, "server-room-limit", "room {i}");
+    }
+    let mut first = hosts.remove(0);
+    first.ok("leaveRoom", json!({"sessionCode": code(0)})).await;
+    let mut c = server.client().await;
+    c.ok(
+        "createRoom",
+        json!({"sessionCode": code(5), "hostClientId": "h"}),
+    )
+    .await;
+}
+
+/// One shard is the single-core relay: the same replies, in the same order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_shard_serves_as_a_single_core() {
+    let server = Server::start(sharded(1)).await;
+    let mut host = server.client().await;
+    host.send_text(HELLO).await;
+    let created = host
+        .ok(
+            "createRoom",
+            json!({"sessionCode": code(0), "hostClientId": "h", "password": "pw-Secret-1"}),
+        )
+        .await;
+    assert!(created["resumeToken"].is_string());
+    let mut guest = server.client().await;
+    let joined = guest
+        .ok(
+            "joinRoom",
+            json!({"sessionCode": code(0), "clientId": "g", "password": "pw-Secret-1"}),
+        )
+        .await;
+    assert_eq!(joined["participantIds"], json!(["h", "g"]));
+    assert!(joined.get("resumeToken").is_none(), "no hello, no token");
+}
+
+/// `large_message_readers` at its edge: 0 reads as 1, and one reader still
+/// serves uploads of several rooms at once (they wait their turn, none is lost)
+/// while small requests of another room are answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_large_message_reader_serves_every_upload_in_turn() {
+    let server = Server::start(ServerConfig {
+        large_message_readers: 0,
+        ..sharded(2)
+    })
+    .await;
+    let mut hosts = Vec::new();
+    for i in 0..3 {
+        let mut c = server.client().await;
+        c.ok(
+            "createRoom",
+            json!({"sessionCode": code(i), "hostClientId": "h"}),
+        )
+        .await;
+        hosts.push(c);
+    }
+    let mut ids = Vec::new();
+    for (i, host) in hosts.iter_mut().enumerate().take(2) {
+        let bytes = png_signature(1024 * 1024, i as u8);
+        let file = json!({"identity": "k:a", "name": "a.png", "ext": "png", "mime": "image/png",
+            "size": bytes.len(), "dataBase64": to_base64(&bytes)});
+        ids.push(
+            host.send_request(
+                "uploadSessionMediaFile",
+                json!({"sessionCode": code(i), "file": file}),
+            )
+            .await,
+        );
+    }
+    let snapshot = hosts[2]
+        .ok("getRoomSnapshot", json!({"sessionCode": code(2)}))
+        .await;
+    assert_eq!(snapshot["hostClientId"], "h", "{snapshot}");
+    for (host, id) in hosts.iter_mut().zip(ids) {
+        let frames = host.frames_until_response(&id).await;
+        let reply = frames.last().expect("a reply");
+        assert_eq!(reply["ok"], true, "{reply}");
+    }
+}
