@@ -24,7 +24,12 @@ fn code(i: usize) -> String {
 
 /// A media announce of `chunks` (a file over the whole-file limit).
 fn announce(code: &str) -> Value {
-    let bytes = vec![7u8; 3 * 1024 * 1024];
+    announce_filled(code, 7)
+}
+
+/// The announce of a 3 MiB file of `fill` bytes.
+fn announce_filled(code: &str, fill: u8) -> Value {
+    let bytes = vec![fill; 3 * 1024 * 1024];
     let sha: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -232,5 +237,40 @@ async fn one_large_message_reader_serves_every_upload_in_turn() {
         let frames = host.frames_until_response(&id).await;
         let reply = frames.last().expect("a reply");
         assert_eq!(reply["ok"], true, "{reply}");
+    }
+}
+
+/// `max_media_held_bytes` bounds the relay, not each shard: with 8 MiB over two
+/// shards, two 3 MiB uploads (one per shard) are held and a third, on either
+/// shard, is refused (9 MiB would pass the bound; each shard holds 4 MiB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_media_held_bound_holds_across_shards() {
+    let mut cfg = sharded(2);
+    cfg.relay.max_media_held_bytes = 8 * 1024 * 1024;
+    let server = Server::start(cfg).await;
+    let mut on = [codes_on(0), codes_on(1)];
+    let mut hosts = Vec::new();
+    for (shard, fill) in [(0, 1u8), (1, 2), (0, 3), (1, 4)] {
+        let code = on[shard].next().expect("a code");
+        let mut host = server.client().await;
+        host.send_text(HELLO).await;
+        host.event(|e| e["type"] == "relay-features").await;
+        host.ok(
+            "createRoom",
+            json!({"sessionCode": code, "hostClientId": "h"}),
+        )
+        .await;
+        let reply = host
+            .request("beginSessionMediaUpload", announce_filled(&code, fill))
+            .await;
+        if fill <= 2 {
+            assert_eq!(reply["ok"], true, "upload {fill} on shard {shard}: {reply}");
+        } else {
+            assert_eq!(
+                reply["error"], "session-media-too-large",
+                "upload {fill} on shard {shard}: {reply}"
+            );
+        }
+        hosts.push(host);
     }
 }
