@@ -265,7 +265,7 @@ impl Link<'_> {
             seen: 0,
         };
         let metrics = &self.shared.metrics;
-        let mut reading = Inbound::new(Arc::new(cfg.relay.clone()), self.shared.aside.clone());
+        let mut reading = Inbound::new(cfg.clone(), self.shared.aside.clone());
         loop {
             let event = tokio::select! {
                 ok = reading.wait_front(), if reading.is_waiting() => Event::Read(ok),

@@ -13,7 +13,7 @@
 
 use super::route::{route, Route};
 use crate::relay::Prepared;
-use crate::settings::RelaySettings;
+use super::ServerConfig;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -61,16 +61,18 @@ struct Waiting {
 
 /// The messages of one connection not yet handed to a shard.
 pub(super) struct Inbound {
-    settings: Arc<RelaySettings>,
+    /// The server's configuration, shared by every connection (its relay settings
+    /// check uploads): nothing of it is copied per connection.
+    config: Arc<ServerConfig>,
     /// Large reads running at once, shared by every connection.
     aside: Arc<Semaphore>,
     queue: VecDeque<Waiting>,
 }
 
 impl Inbound {
-    pub fn new(settings: Arc<RelaySettings>, aside: Arc<Semaphore>) -> Inbound {
+    pub fn new(config: Arc<ServerConfig>, aside: Arc<Semaphore>) -> Inbound {
         Inbound {
-            settings,
+            config,
             aside,
             queue: VecDeque::new(),
         }
@@ -85,12 +87,12 @@ impl Inbound {
     /// route too: a large message is not even scanned on the IO thread).
     pub fn push(&mut self, bytes: Bytes, permit: OwnedSemaphorePermit) {
         let job = if bytes.len() > ASIDE {
-            let (settings, aside) = (self.settings.clone(), self.aside.clone());
+            let (config, aside) = (self.config.clone(), self.aside.clone());
             Job::Aside(tokio::spawn(async move {
                 let _permit = aside.acquire_owned().await.ok()?;
                 tokio::task::spawn_blocking(move || {
                     background_thread();
-                    (route(&bytes), Prepared::read(&bytes, &settings))
+                    (route(&bytes), Prepared::read(&bytes, &config.relay))
                 })
                 .await
                 .ok()
@@ -98,7 +100,7 @@ impl Inbound {
         } else {
             Job::Done(
                 route(&bytes),
-                Box::new(Prepared::read(&bytes, &self.settings)),
+                Box::new(Prepared::read(&bytes, &self.config.relay)),
             )
         };
         self.queue.push_back(Waiting { permit, job });
