@@ -124,6 +124,7 @@ function wsConnect(port, localAddress) {
     const ws = {
       sock,
       frames: [],
+      partial: null,
       closed: null,
       waiters: [],
       send: (text) => sock.write(frame(1, text)),
@@ -142,11 +143,21 @@ function wsConnect(port, localAddress) {
           at = 10;
         }
         if (buf.length < at + len) return;
-        const opcode = buf[0] & 0x0f;
+        const buf0 = buf[0];
+        const opcode = buf0 & 0x0f;
         const payload = buf.subarray(at, at + len);
         buf = buf.subarray(at + len);
+        const fin = (buf0 & 0x80) !== 0;
         if (opcode === 8) ws.closed = `close ${payload.length >= 2 ? payload.readUInt16BE(0) : "-"} ${payload.subarray(2)}`;
-        else if (opcode === 1) ws.frames.push(payload.toString());
+        // A text message may come in fragments (a first frame without FIN, then
+        // continuation frames): kept until the last one, as a WebSocket client does.
+        else if (opcode === 1 || (opcode === 0 && ws.partial)) {
+          (ws.partial ||= []).push(Buffer.from(payload));
+          if (fin) {
+            ws.frames.push(Buffer.concat(ws.partial).toString());
+            ws.partial = null;
+          }
+        }
         for (const w of ws.waiters.splice(0)) w();
       }
     };
