@@ -390,3 +390,59 @@ fn the_deployed_host_flow_lock_reset_republish_moves_only_what_changed() {
         Ok(files[0].len() as u64)
     );
 }
+
+#[test]
+fn a_line_slower_than_the_request_timeout_still_delivers_every_chunk() {
+    // A line that takes 9 s to carry each 1 MiB chunk (about 0.9 Mbit/s), the chunks
+    // queued on it behind each other: every chunk comes after the 8 s request
+    // timeout. A chunk request may take that plus its bytes at the slowest line
+    // served (16 KiB/s), as a whole file may: nothing times out, nothing is asked
+    // twice, each byte counts once.
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(4 * MIB + 17, 40);
+    publish(&mut s, file("slow", bytes.clone())).expect("publish");
+    s.net.binary_frame_ms = 9000;
+    let r = download(&mut s).expect("the download completes");
+    assert_eq!(
+        r,
+        OpValue::Downloaded {
+            files: 1,
+            bytes: bytes.len() as u64
+        }
+    );
+    let got = s.sim_client(1).files.pop().expect("a file");
+    assert_eq!(got.bytes(), &bytes[..]);
+    let md = &s.client(1).state().media_download;
+    assert_eq!(md.bytes_done, bytes.len() as u64);
+    assert_eq!(
+        md.bytes_fetched,
+        bytes.len() as u64,
+        "each chunk counted once"
+    );
+}
+
+#[test]
+fn a_chunk_that_comes_after_its_request_timed_out_is_kept() {
+    // No allowance for the chunk's size (a minimum rate no line reaches): each
+    // chunk request times out before its 9 s chunk arrives and is asked again. The
+    // late chunk is the file's next piece: it is kept once its hash checks, so the
+    // file completes on the first copies instead of waiting for the second ones
+    // (which would time out in turn until the file is given up).
+    let guest = ClientSettings {
+        media_min_bytes_per_sec: u64::MAX,
+        ..ClientSettings::default()
+    };
+    let mut s = room_with(settings(), guest);
+    let bytes = big(2 * MIB, 41);
+    publish(&mut s, file("late", bytes.clone())).expect("publish");
+    s.net.binary_frame_ms = 9000;
+    download(&mut s).expect("the download completes");
+    let got = s.sim_client(1).files.pop().expect("a file");
+    assert_eq!(got.bytes(), &bytes[..]);
+    let md = &s.client(1).state().media_download;
+    assert_eq!(
+        md.bytes_fetched,
+        bytes.len() as u64,
+        "each chunk counted once"
+    );
+}

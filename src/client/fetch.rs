@@ -71,7 +71,14 @@ impl ClientCore {
             let build = |id: &str| {
                 json!({"type": "request", "id": id, "action": GET_CHUNK, "payload": p}).to_string()
             };
-            self.request_with(build, Purpose::Download(op, Step::Chunk(i, offset)), now);
+            // Its reply may take the request timeout plus the chunk's bytes at the
+            // slowest line served (`media_min_bytes_per_sec`), as a whole file does.
+            self.request_slow(
+                build,
+                Purpose::Download(op, Step::Chunk(i, offset)),
+                now,
+                length,
+            );
         }
     }
 
@@ -94,31 +101,82 @@ impl ClientCore {
         let expected_len = chunk.min((f.file.size() as u64).saturating_sub(offset)) as usize;
         let good = outcome.and_then(|(raw, data)| {
             let info = ChunkInfo::read(raw.get()).ok_or(Code::RequestFailed)?;
+            if info.identity == f.file.identity()
+                && info.offset == offset
+                && offset < f.bytes.len() as u64
+            {
+                // A late reply to an earlier request of this chunk came first.
+                return Ok(None);
+            }
             let placed = info.offset == offset && offset == f.bytes.len() as u64;
             let whole = data.len() == expected_len && sha256_hex(data) == info.sha256;
             if placed && whole && info.identity == f.file.identity() {
-                Ok(data)
+                Ok(Some(data))
             } else {
                 Err(Code::MediaChunkCorrupt.into())
             }
         });
         match good {
             Ok(data) => {
-                f.bytes.extend_from_slice(data);
                 f.in_flight = f.in_flight.saturating_sub(1);
-                let done = f.bytes.len() == f.file.size();
-                let md = &mut self.state.media_download;
-                md.bytes_done += data.len() as u64;
-                md.bytes_fetched += data.len() as u64;
-                self.dirty = true;
-                self.bump_deadlines(op, now);
-                if done {
-                    self.file_assembled(now);
-                } else {
-                    self.fill_window(now);
+                match data {
+                    Some(data) => self.append_chunk(op, data, now),
+                    None => self.fill_window(now),
                 }
             }
             Err(e) => self.chunk_failed(op, e, now),
+        }
+    }
+
+    /// A chunk reply whose request had already timed out (a slow line, not a dead
+    /// one): kept when it is the next piece of the file being fetched and checks
+    /// against its own hash, and in any case taken as a sign that bytes move, so
+    /// the requests still waiting are not timed out and sent again behind it.
+    pub(super) fn late_chunk(&mut self, raw: &RawJson, data: &[u8], now: u64) {
+        let chunk = self.settings.media_chunk_bytes as u64;
+        let Some(d) = self.download.as_mut() else {
+            return;
+        };
+        let op = d.op;
+        let Some(f) = d.fetch.as_mut() else { return };
+        let Some(info) = ChunkInfo::read(raw.get()) else {
+            return;
+        };
+        if info.identity != f.file.identity() {
+            return;
+        }
+        let expected_len = chunk.min((f.file.size() as u64).saturating_sub(info.offset)) as usize;
+        let usable = info.offset == f.bytes.len() as u64
+            && data.len() == expected_len
+            && sha256_hex(data) == info.sha256;
+        self.bump_deadlines(op, now);
+        if usable {
+            self.append_chunk(op, data, now);
+        }
+    }
+
+    /// Appends a verified chunk at the end of the prefix: progress, deadlines moved
+    /// on (a file that moves is never timed out), then the next requests or the
+    /// whole file's check.
+    fn append_chunk(&mut self, op: OpId, data: &[u8], now: u64) {
+        let Some(d) = self.download.as_mut() else {
+            return;
+        };
+        let Some(f) = d.fetch.as_mut() else { return };
+        f.bytes.extend_from_slice(data);
+        f.next = f.next.max(f.bytes.len() as u64);
+        // Progress: the file's retries start again (they count failures in a row).
+        d.retries = 0;
+        let done = f.bytes.len() == f.file.size();
+        let md = &mut self.state.media_download;
+        md.bytes_done += data.len() as u64;
+        md.bytes_fetched += data.len() as u64;
+        self.dirty = true;
+        self.bump_deadlines(op, now);
+        if done {
+            self.file_assembled(now);
+        } else {
+            self.fill_window(now);
         }
     }
 

@@ -8,7 +8,8 @@ use crate::error::{Code, SyncError};
 
 impl ClientCore {
     /// One binary frame from the relay: a chunk frame (a chunk a download asked
-    /// for). Anything else, or a chunk nobody waits for, is ignored.
+    /// for, or one whose request timed out while it was on its way). Anything
+    /// else is ignored.
     pub fn handle_binary(&mut self, bytes: &[u8], now: u64) {
         use crate::protocol::{chunks, ServerFrame};
         let Some((header, data)) = chunks::decode_frame(bytes) else {
@@ -18,6 +19,9 @@ impl ClientCore {
             return;
         };
         let Some(p) = self.pending.remove(&id) else {
+            if let Ok(raw) = &outcome {
+                self.late_chunk(raw, data, now);
+            }
             return;
         };
         let outcome = outcome.map_err(|code| SyncError::from_code(&code));

@@ -36,6 +36,9 @@ pub struct NetEm {
     pub loss: f64,
     /// The next this many binary frames to clients arrive with their last byte flipped.
     pub corrupt_chunks: u32,
+    /// A slow downlink: the ms one binary frame (a media chunk) takes on each
+    /// client's line, where they queue behind each other; 0 for none.
+    pub binary_frame_ms: u64,
 }
 
 impl Default for NetEm {
@@ -45,6 +48,7 @@ impl Default for NetEm {
             jitter_ms: 0,
             loss: 0.0,
             corrupt_chunks: 0,
+            binary_frame_ms: 0,
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct Sim {
     pub net: NetEm,
     next_op: OpId,
     relay_up: bool,
+    /// When each client's slow downlink ([`NetEm::binary_frame_ms`]) is free again.
+    line_free: HashMap<usize, u64>,
 }
 
 /// Simulated time never passes this many ms while waiting for one operation.
@@ -117,6 +123,7 @@ impl Sim {
             net: NetEm::default(),
             next_op: 1,
             relay_up: true,
+            line_free: HashMap::new(),
         }
     }
 
@@ -377,7 +384,12 @@ impl Sim {
             if matches!(delivery, Delivery::Frame(_)) && self.lost() {
                 continue;
             }
-            let at = self.now + self.delay();
+            let mut at = self.now + self.delay();
+            if matches!(delivery, Delivery::Binary(_)) && self.net.binary_frame_ms > 0 {
+                let free = self.line_free.get(&client).copied().unwrap_or(0);
+                at = at.max(free) + self.net.binary_frame_ms;
+                self.line_free.insert(client, at);
+            }
             self.schedule(
                 at,
                 Event::ToClient {
