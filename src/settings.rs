@@ -194,8 +194,8 @@ relay_settings! {
     max_partial_upload_bytes: usize = 512 * MIB, env "MAX_PARTIAL_UPLOAD_BYTES", min 1;
     /// Bytes of media the relay holds at once, every room's files and unfinished
     /// uploads together (it keeps them in memory): a chunked upload that would pass it
-    /// is refused (`session-media-too-large`). A relay sharded across cores gives
-    /// each shard an equal share of it (and of `max_partial_upload_bytes`).
+    /// is refused (`session-media-too-large`). On a relay sharded across cores it
+    /// counts every core's media, as `max_partial_upload_bytes` does.
     max_media_held_bytes: u64 = 4096 * MIB as u64, env "MAX_MEDIA_HELD_BYTES", min MIB as u64;
     /// Chunk bytes per second one client address may move, each way
     /// (`media-rate-limited` with `retryAfterMs` past it); at least one chunk.

@@ -240,9 +240,11 @@ async fn one_large_message_reader_serves_every_upload_in_turn() {
     }
 }
 
-/// `max_media_held_bytes` bounds the relay, not each shard: with 8 MiB over two
-/// shards, two 3 MiB uploads (one per shard) are held and a third, on either
-/// shard, is refused (9 MiB would pass the bound; each shard holds 4 MiB).
+/// `max_media_held_bytes` bounds the relay, not each shard, and a room may use
+/// all of it wherever it lives: with 8 MiB over two shards, two 3 MiB uploads on
+/// one shard are held (more than half), a third on the other shard is refused (9
+/// MiB would pass the bound), and once a room on the first shard closes, the other
+/// shard may hold its file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_media_held_bound_holds_across_shards() {
     let mut cfg = sharded(2);
@@ -250,27 +252,33 @@ async fn the_media_held_bound_holds_across_shards() {
     let server = Server::start(cfg).await;
     let mut on = [codes_on(0), codes_on(1)];
     let mut hosts = Vec::new();
-    for (shard, fill) in [(0, 1u8), (1, 2), (0, 3), (1, 4)] {
+    let mut announce_on = |shard: usize, fill: u8| {
         let code = on[shard].next().expect("a code");
-        let mut host = server.client().await;
-        host.send_text(HELLO).await;
-        host.event(|e| e["type"] == "relay-features").await;
-        host.ok(
-            "createRoom",
-            json!({"sessionCode": code, "hostClientId": "h"}),
-        )
-        .await;
-        let reply = host
-            .request("beginSessionMediaUpload", announce_filled(&code, fill))
+        let server = &server;
+        async move {
+            let mut host = server.client().await;
+            host.send_text(HELLO).await;
+            host.event(|e| e["type"] == "relay-features").await;
+            host.ok(
+                "createRoom",
+                json!({"sessionCode": code, "hostClientId": "h"}),
+            )
             .await;
-        if fill <= 2 {
-            assert_eq!(reply["ok"], true, "upload {fill} on shard {shard}: {reply}");
-        } else {
-            assert_eq!(
-                reply["error"], "session-media-too-large",
-                "upload {fill} on shard {shard}: {reply}"
-            );
+            let reply = host
+                .request("beginSessionMediaUpload", announce_filled(&code, fill))
+                .await;
+            (host, code, reply)
         }
-        hosts.push(host);
+    };
+    for fill in [1, 2] {
+        let (host, code, reply) = announce_on(0, fill).await;
+        assert_eq!(reply["ok"], true, "upload {fill} on shard 0: {reply}");
+        hosts.push((host, code));
     }
+    let (_refused, _, reply) = announce_on(1, 3).await;
+    assert_eq!(reply["error"], "session-media-too-large", "{reply}");
+    let (mut first, code) = hosts.remove(0);
+    first.ok("leaveRoom", json!({"sessionCode": code})).await;
+    let (_held, _, reply) = announce_on(1, 4).await;
+    assert_eq!(reply["ok"], true, "after a room closed on shard 0: {reply}");
 }

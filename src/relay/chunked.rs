@@ -74,23 +74,6 @@ impl RelayCore {
             })
     }
 
-    /// Bytes every room's unfinished uploads may grow to (what a reset keeps for a
-    /// republish is bounded by the session's total it came from).
-    fn partial_bytes(&self) -> usize {
-        self.rooms
-            .values()
-            .map(|r| r.media.uploads.reserved())
-            .sum()
-    }
-
-    /// Bytes of media every room holds or may hold: files and unfinished uploads.
-    fn held_bytes(&self) -> u64 {
-        self.rooms
-            .values()
-            .map(|r| (r.media.total_bytes() + r.media.uploads.reserved()) as u64)
-            .sum()
-    }
-
     /// `beginSessionMediaUpload{file:{identity,name,ext,mime,size,sha256}}`, host only.
     /// Result: [`UploadStatus`]; `done` at once when the room already holds those
     /// bytes (a dedupe: the file is published under its identity, nothing moves).
@@ -125,17 +108,21 @@ impl RelayCore {
             return Err(Code::SessionMediaTooLarge.into());
         }
         let known = room.media.uploads.get_mut(file.sha256()).is_some();
-        let held_max = self.settings.max_media_held_bytes;
-        if !known && self.held_bytes() + file.size() as u64 > held_max {
+        // Bytes of media every room of the relay holds or may hold (files and
+        // unfinished uploads), and those unfinished uploads may grow to (what a
+        // reset keeps for a republish is bounded by the session's total it came
+        // from); on a sharded relay, every core's ([`super::media_shares`]).
+        let size = file.size() as u64;
+        let (held, _) = self.relay_media();
+        if !known && held.saturating_add(size) > self.settings.max_media_held_bytes {
             return Err(Code::SessionMediaTooLarge.into());
         }
         if !known {
             for r in self.rooms.values_mut() {
                 r.media.uploads.drop_stale(now, stale_ms);
             }
-            if self.partial_bytes().saturating_add(file.size())
-                > self.settings.max_partial_upload_bytes
-            {
+            let (_, partial) = self.relay_media();
+            if partial.saturating_add(size) > self.settings.max_partial_upload_bytes as u64 {
                 return Err(SyncError::RetryAfter {
                     code: Code::MediaRateLimited,
                     after_ms: 1000,
@@ -144,6 +131,7 @@ impl RelayCore {
         }
         let id = file.sha256().to_string();
         let held = self.room(code)?.media.uploads.begin(file, now);
+        self.relay_media();
         Ok(status(&id, held, false))
     }
 

@@ -26,6 +26,7 @@ mod dirty;
 mod handlers;
 mod hashing;
 mod lockout;
+pub mod media_shares;
 pub mod media_store;
 pub mod password;
 mod peer;
@@ -147,6 +148,9 @@ pub struct RelayCore {
     /// Rooms open, counted against `max_rooms`: this core's own, or shared by
     /// every core of a sharded relay ([`RelayCore::share_room_count`]).
     rooms_open: Arc<AtomicUsize>,
+    /// Media held by every core of the relay, and this core's slot there
+    /// ([`RelayCore::share_media`]).
+    media_shares: (Arc<media_shares::MediaShares>, usize),
     /// The file of the upload being handled, when it was checked ahead ([`Prepared`]).
     checked_media: Option<Result<crate::validate::media::MediaFile, Code>>,
     /// Requests waiting for a password hash, once hashing is deferred.
@@ -173,6 +177,7 @@ impl RelayCore {
             dirty: BTreeSet::new(),
             persisting: false,
             rooms_open: Arc::new(AtomicUsize::new(0)),
+            media_shares: (Arc::new(media_shares::MediaShares::new(1)), 0),
             checked_media: None,
             #[cfg(not(target_arch = "wasm32"))]
             stored_media: Default::default(),
@@ -196,6 +201,24 @@ impl RelayCore {
         let mine = self.rooms_open.swap(0, Ordering::AcqRel);
         counter.fetch_add(mine, Ordering::AcqRel);
         self.rooms_open = counter;
+    }
+
+    /// Counts this core's media against `max_media_held_bytes` and
+    /// `max_partial_upload_bytes` together with every other core given the same
+    /// shares, in `slot`: a sharded relay keeps one bound for all of them.
+    pub fn share_media(&mut self, shares: Arc<media_shares::MediaShares>, slot: usize) {
+        self.media_shares = (shares, slot);
+        self.relay_media();
+    }
+
+    /// Publishes this core's media sums; returns the relay's (held, partial) bytes.
+    fn relay_media(&self) -> (u64, u64) {
+        let (held, partial) = self.rooms.values().fold((0u64, 0u64), |(h, p), r| {
+            let reserved = r.media.uploads.reserved() as u64;
+            (h + r.media.total_bytes() as u64 + reserved, p + reserved)
+        });
+        let (shares, slot) = &self.media_shares;
+        shares.publish(*slot, held, partial)
     }
 
     /// Whether `max_rooms` leaves room for one more (nothing is taken).
@@ -591,6 +614,7 @@ impl RelayCore {
         self.broadcast(code, &event);
         if self.rooms.remove(code).is_some() {
             self.release_room();
+            self.relay_media();
         }
         self.lockout.forget_room(code);
         self.mark_dirty(code);

@@ -284,6 +284,7 @@ impl RelayCore {
                 Err(reason) => skipped.push(NotRestored { code, reason }),
             }
         }
+        self.relay_media();
         skipped
     }
 

@@ -203,6 +203,8 @@ pub struct Shard {
     pub limits: Limits,
     /// Rooms open on every shard, against `max_rooms`.
     pub rooms_open: Arc<AtomicUsize>,
+    /// Media held by every shard, and this shard's slot.
+    pub media_shares: (Arc<crate::relay::media_shares::MediaShares>, usize),
     /// With a data dir: the store, this shard's stored rooms, the shared writer.
     pub store: Option<Stored>,
 }
@@ -228,11 +230,13 @@ pub fn run(shard: Shard) {
         hashing,
         limits,
         rooms_open,
+        media_shares,
         store,
     } = shard;
     let metrics = limits.metrics.clone();
     let mut core = RelayCore::new(settings, seed);
     core.share_room_count(rooms_open.clone());
+    core.share_media(media_shares.0, media_shares.1);
     let writer = store.map(
         |Stored {
              store,

@@ -12,8 +12,8 @@
 //! at a lower priority ([`background_thread`]).
 
 use super::route::{route, Route};
-use crate::relay::Prepared;
 use super::ServerConfig;
+use crate::relay::Prepared;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};

@@ -224,10 +224,8 @@ pub async fn run(
     let admission = admission::Admission::new(relay.max_connections, relay.max_connections_per_ip);
     relay.max_connections = usize::MAX;
     relay.max_connections_per_ip = usize::MAX;
-    // The media memory bounds are the relay's: each shard holds an equal share, so
-    // the shards together never pass the setting (a share is at least 1 MiB).
-    relay.max_media_held_bytes = (relay.max_media_held_bytes / count as u64).max(1 << 20);
-    relay.max_partial_upload_bytes = (relay.max_partial_upload_bytes / count).max(1);
+    // The media memory bounds count every shard's media (one bound for the relay).
+    let media_shares = Arc::new(crate::relay::media_shares::MediaShares::new(count));
     let rooms_open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let permits = Arc::new(tokio::sync::Semaphore::new(
         config.password_hash_workers.max(1),
@@ -258,6 +256,7 @@ pub async fn run(
                 metrics: metrics.clone(),
             },
             rooms_open: rooms_open.clone(),
+            media_shares: (media_shares.clone(), index),
             store: match (&store, &writer) {
                 (Some(s), Some(w)) => Some(actor::Stored {
                     store: s.clone(),
