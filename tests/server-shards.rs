@@ -282,3 +282,41 @@ async fn the_media_held_bound_holds_across_shards() {
     let (_held, _, reply) = announce_on(1, 4).await;
     assert_eq!(reply["ok"], true, "after a room closed on shard 0: {reply}");
 }
+
+/// The per-connection message limit (`rate_max_messages` in `rate_window_ms`)
+/// counts every message of the connection, whichever shards its rooms live on:
+/// requests alternating between rooms of two shards get `rate-limited` at the
+/// same message as on one shard (the deployed relay's security suite checks this
+/// with creates of many codes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_rate_counts_every_shard() {
+    let mut cfg = sharded(2);
+    cfg.relay.rate_max_messages = 10;
+    cfg.relay.rate_window_ms = 60_000;
+    let server = Server::start(cfg).await;
+    let mut on = [codes_on(0), codes_on(1)];
+    let mut c = server.client().await;
+    for i in 0..10 {
+        let code = on[i % 2].next().expect("a code");
+        let r = c
+            .request(
+                "createRoom",
+                json!({"sessionCode": code, "hostClientId": format!("h{i}")}),
+            )
+            .await;
+        assert_ne!(r["error"], "rate-limited", "message {i}: {r}");
+    }
+    for shard in [0, 1] {
+        let code = on[shard].next().expect("a code");
+        let r = c
+            .request(
+                "createRoom",
+                json!({"sessionCode": code, "hostClientId": "late"}),
+            )
+            .await;
+        assert_eq!(
+            r["error"], "rate-limited",
+            "past the limit, shard {shard}: {r}"
+        );
+    }
+}

@@ -105,8 +105,9 @@ struct Conn {
     ip: String,
     /// Rooms this connection joined, with the client id bound to it there.
     bindings: Vec<(SessionCode, String)>,
-    rate: Window,
-    joins: Window,
+    /// Its message and join-attempt windows (shared by every core it talks to:
+    /// [`RelayCore::share_windows`]).
+    windows: rate::ConnWindows,
     /// Whether the connection negotiated `resume` (our extension).
     resume: bool,
     /// Whether the connection negotiated `media-chunks` (our extension).
@@ -221,6 +222,15 @@ impl RelayCore {
         shares.publish(*slot, held, partial)
     }
 
+    /// Counts connection `conn`'s messages and join attempts in `windows`, shared
+    /// with every other core the connection talks to: a sharded relay keeps the
+    /// per-connection limits of one relay. Nothing for an unknown connection.
+    pub fn share_windows(&mut self, conn: ConnId, windows: rate::ConnWindows) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.windows = windows;
+        }
+    }
+
     /// Whether `max_rooms` leaves room for one more (nothing is taken).
     fn room_limit_reached(&self) -> bool {
         self.rooms_open.load(Ordering::Acquire) >= self.settings.max_rooms
@@ -273,8 +283,7 @@ impl RelayCore {
             Conn {
                 ip: ip.to_string(),
                 bindings: Vec::new(),
-                rate: Window::default(),
-                joins: Window::default(),
+                windows: rate::ConnWindows::default(),
                 resume: false,
                 chunks: false,
                 limiters: HashMap::new(),
@@ -437,7 +446,7 @@ impl RelayCore {
         let (w, m) = (s.rate_window_ms, s.rate_max_messages);
         self.conns
             .get_mut(&conn)
-            .is_some_and(|c| c.rate.hit(now, w, m))
+            .is_some_and(|c| c.windows.message(now, w, m))
     }
 
     fn send(&mut self, conn: ConnId, text: Arc<str>) {
@@ -526,7 +535,7 @@ impl RelayCore {
                 let s = &self.settings;
                 let (w, m) = (s.join_attempts_window_ms, s.join_attempts_max);
                 let c = self.conns.get_mut(&conn).ok_or(Code::RequestFailed)?;
-                if !c.joins.hit(now, w, m) {
+                if !c.windows.join(now, w, m) {
                     return Err(Code::TooManyPasswordAttempts.into());
                 }
                 self.check_lockout(conn, &code, now)?;

@@ -195,7 +195,7 @@ impl RelayCore {
             s.resume_tracked_ips_max,
         );
         let c = self.conns.get_mut(&conn).ok_or(Code::RequestFailed)?;
-        if !c.joins.hit(now, w, m) {
+        if !c.windows.join(now, w, m) {
             return Err(Code::TooManyPasswordAttempts.into());
         }
         let ip = c.ip.clone();

@@ -59,6 +59,8 @@ pub enum Input {
         kick: Arc<Notify>,
         /// Bytes queued and not yet written (the connection subtracts what it wrote).
         queued: Arc<AtomicUsize>,
+        /// Its message and join-attempt windows, shared by every shard.
+        windows: crate::relay::rate::ConnWindows,
     },
     /// A message arrived, read (and a media upload checked) by its connection
     /// task, off this thread.
@@ -270,8 +272,10 @@ pub fn run(shard: Shard) {
                 tx,
                 kick,
                 queued,
+                windows,
             }) => {
                 core.handle_connect(conn, &ip, now_ms());
+                core.share_windows(conn, windows);
                 if let Some(resume) = resume {
                     core.handle_negotiated(conn, resume);
                 }

@@ -32,6 +32,7 @@ use super::inbound::{Inbound, Ready};
 use super::route::shard_of;
 use super::socket::{close_handshake, feed_data, read_end, ReadEnd, Socket, CLOSE_LINGER};
 use super::Shared;
+use crate::relay::rate::ConnWindows;
 use crate::relay::resume::Asked;
 use crate::validate::SessionCode;
 use futures_util::{SinkExt, StreamExt};
@@ -92,6 +93,7 @@ pub(super) async fn serve(mut socket: Socket, shared: Shared, ip: String) {
                 in_shards: Arc::new(Semaphore::new(IN_SHARDS as usize)),
                 current: (conn as usize) % shared.shards.len().max(1),
                 resume: None,
+                windows: ConnWindows::default(),
                 room: None,
             };
             let end = link.pump().await;
@@ -149,6 +151,8 @@ struct Link<'a> {
     current: usize,
     /// What the hello asked for, carried to shards reached later.
     resume: Option<Asked>,
+    /// Its message and join-attempt windows, given to every shard it talks to.
+    windows: ConnWindows,
     /// The room the connection last asked to enter (for the log).
     room: Option<SessionCode>,
 }
@@ -214,6 +218,7 @@ impl Link<'_> {
                 tx: self.tx.clone(),
                 kick: self.kick.clone(),
                 queued: self.queued.clone(),
+                windows: self.windows.clone(),
             };
             if shard.send(connect).is_err() {
                 return false;
