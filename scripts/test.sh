@@ -77,6 +77,10 @@ else
   echo "SKIPPED: set NODE_RELAY_DIR to a checkout of the deployed relay (Melancaliah/PoseChrono, with node_modules/ws)"
 fi
 
+step "the deployed relay's own security suite against our relay binary (needs NODE_RELAY_DIR)"
+# scripts/deployed-security-suite.sh says SKIPPED and exits 0 without a checkout.
+scripts/deployed-security-suite.sh "${RELAY_BIN:-target/debug/online-sync-relay}"
+
 step "end-to-end: the demo page over the real relay in headless Chromium (node --test tests/e2e/)"
 # The relay binary the test starts (RELAY_BIN overrides); cargo only rebuilds what changed.
 if [[ -z "${RELAY_BIN:-}" ]]; then
