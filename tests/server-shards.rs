@@ -320,3 +320,33 @@ async fn the_message_rate_counts_every_shard() {
         );
     }
 }
+
+/// Waiting to change shards does not stop the connection's writes: while a
+/// message for another shard waits for the requests before it (password creates,
+/// hashed inline on their shard's thread, one after another), their replies are
+/// written as they come, so a reading client with a small outbound queue is not
+/// taken for a slow one, and every reply comes in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_change_keeps_writing_the_replies_before_it() {
+    let mut cfg = sharded(2);
+    cfg.outbound_queue = 3;
+    cfg.password_hash_workers = 0;
+    cfg.relay.password_hash_log_n = 13;
+    let server = Server::start(cfg).await;
+    let mut on = [codes_on(0), codes_on(1)];
+    let mut c = server.client().await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let code = on[0].next().expect("a code");
+        let p = json!({"sessionCode": code, "hostClientId": format!("h{i}"), "password": "pw-Secret-3"});
+        ids.push(c.send_request("createRoom", p).await);
+    }
+    let code = on[1].next().expect("a code");
+    let p = json!({"sessionCode": code, "hostClientId": "other"});
+    ids.push(c.send_request("createRoom", p).await);
+    for (n, id) in ids.iter().enumerate() {
+        let reply = c.recv().await;
+        assert_eq!(reply["id"], json!(id), "reply {n} in order: {reply}");
+        assert_eq!(reply["ok"], true, "{reply}");
+    }
+}

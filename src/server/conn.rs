@@ -8,9 +8,11 @@
 //! connection with its first message (carrying what the hello negotiated), and
 //! every shard it talked to is told when it ends. Every shard writes into the
 //! same bounded outbound queue. Replies keep the order of the messages across
-//! shards: before a message goes to another shard than the one before, the
-//! connection waits until every message it sent is handled and its replies queued
-//! (the hello's `relay-features` before the `createRoom` reply of the room's shard).
+//! shards: a message for another shard than the one before is held until every
+//! message sent before it is handled and its replies queued (the hello's
+//! `relay-features` before the `createRoom` reply of the room's shard); meanwhile
+//! the connection keeps writing its queue and reading the socket (within its
+//! inbound budget), so only that message and those behind it wait.
 //! A password request whose hash is deferred is the one exception: its reply comes
 //! when the hash is done, as on a single core.
 //!
@@ -57,6 +59,8 @@ enum Event {
     /// The oldest message waiting for its read is read (`false`: it failed).
     Read(bool),
     Out(Option<Outbound>),
+    /// Every message sent is handled: the held one may go to its shard.
+    Barrier(bool),
     Ping,
     Idle,
     End(End),
@@ -91,6 +95,7 @@ pub(super) async fn serve(mut socket: Socket, shared: Shared, ip: String) {
                 shards: 0,
                 last: None,
                 in_shards: Arc::new(Semaphore::new(IN_SHARDS as usize)),
+                held: None,
                 current: (conn as usize) % shared.shards.len().max(1),
                 resume: None,
                 windows: ConnWindows::default(),
@@ -147,6 +152,9 @@ struct Link<'a> {
     last: Option<usize>,
     /// One permit per message sent and not yet handled, of [`IN_SHARDS`].
     in_shards: Arc<Semaphore>,
+    /// A message for another shard than the last, held (with its shard) until
+    /// every message sent is handled; the queue keeps being written meanwhile.
+    held: Option<(usize, Input)>,
     /// Where messages without a session code go.
     current: usize,
     /// What the hello asked for, carried to shards reached later.
@@ -178,8 +186,9 @@ impl PingMeter {
 }
 
 impl Link<'_> {
-    /// Hands one read message to the shard of its room, after the replies of the
-    /// shard before when it is another; `false` once the relay is gone.
+    /// Hands one read message to the shard of its room, or holds it when that is
+    /// another shard than the last (see [`Link::release`]); `false` once the relay
+    /// is gone.
     async fn dispatch(&mut self, ready: Ready) -> bool {
         let Ready {
             route: r,
@@ -224,14 +233,6 @@ impl Link<'_> {
                 return false;
             }
         }
-        if self.last.is_some_and(|last| last != target) {
-            // Every permit back: every message sent is handled, its replies queued.
-            match self.in_shards.acquire_many(IN_SHARDS).await {
-                Ok(all) => drop(all),
-                Err(_) => return false,
-            }
-        }
-        self.last = Some(target);
         let Ok(handled) = self.in_shards.clone().acquire_owned().await else {
             return false;
         };
@@ -241,7 +242,38 @@ impl Link<'_> {
             permit,
             handled,
         };
+        if self.last.is_some_and(|last| last != target) {
+            self.held = Some((target, message));
+            return true;
+        }
+        self.last = Some(target);
         shard.send(message).is_ok()
+    }
+
+    /// Every message sent before the held one is handled (its replies queued):
+    /// the held message goes to its shard; `false` once the relay is gone.
+    fn release(&mut self) -> bool {
+        let Some((target, message)) = self.held.take() else {
+            return true;
+        };
+        self.last = Some(target);
+        self.shared
+            .shards
+            .get(target)
+            .is_some_and(|shard| shard.send(message).is_ok())
+    }
+
+    /// Hands on the messages read, in order, until one is held.
+    async fn dispatch_ready(&mut self, reading: &mut Inbound) -> bool {
+        while self.held.is_none() {
+            let Some(ready) = reading.pop_ready() else {
+                break;
+            };
+            if !self.dispatch(ready).await {
+                return false;
+            }
+        }
+        true
     }
 
     /// Tells every shard this connection talked to that it is gone.
@@ -272,8 +304,16 @@ impl Link<'_> {
         let metrics = &self.shared.metrics;
         let mut reading = Inbound::new(cfg.clone(), self.shared.aside.clone());
         loop {
+            // The permit of the held message is one of IN_SHARDS: all the others
+            // back means every message sent before it is handled.
+            let others = IN_SHARDS - 1;
             let event = tokio::select! {
-                ok = reading.wait_front(), if reading.is_waiting() => Event::Read(ok),
+                all = self.in_shards.acquire_many(others), if self.held.is_some() => {
+                    Event::Barrier(all.is_ok())
+                }
+                ok = reading.wait_front(), if reading.is_waiting() && self.held.is_none() => {
+                    Event::Read(ok)
+                }
                 () = self.kick.notified() => Event::End(End::SLOW),
                 _ = self.stop.wait_for(Option::is_some) => Event::End(End::SHUTDOWN),
                 incoming = self.socket.next() => Event::In(incoming),
@@ -293,14 +333,13 @@ impl Link<'_> {
             let first = match event {
                 Event::End(end) => return end,
                 Event::Read(false) => return End::SHUTDOWN,
-                Event::Read(true) => {
-                    while let Some(ready) = reading.pop_ready() {
-                        if !self.dispatch(ready).await {
-                            return End::SHUTDOWN;
-                        }
+                Event::Read(true) | Event::Barrier(true) => {
+                    if !self.release() || !self.dispatch_ready(&mut reading).await {
+                        return End::SHUTDOWN;
                     }
                     continue;
                 }
+                Event::Barrier(false) => return End::SHUTDOWN,
                 Event::Idle => return End::IDLE,
                 Event::Ping => None,
                 Event::Out(Some(Outbound::Frame(text))) => Some(Message::Text(text)),
@@ -359,10 +398,8 @@ impl Link<'_> {
                         _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
                     };
                     reading.push(bytes, permit);
-                    while let Some(ready) = reading.pop_ready() {
-                        if !self.dispatch(ready).await {
-                            return End::SHUTDOWN;
-                        }
+                    if !self.dispatch_ready(&mut reading).await {
+                        return End::SHUTDOWN;
                     }
                     continue;
                 }
