@@ -446,3 +446,29 @@ fn a_chunk_that_comes_after_its_request_timed_out_is_kept() {
         "each chunk counted once"
     );
 }
+
+#[test]
+fn a_file_replaced_mid_download_arrives_as_its_new_bytes() {
+    // The host replaces a file (same identity and size, other bytes) while the
+    // participant fetches it: no chunk of the old bytes is kept with the new ones,
+    // the download ends with the file the relay now holds, verified, and each
+    // fetch counts its bytes once.
+    let mut s = room_with(settings(), ClientSettings::default());
+    let first = big(3 * MIB, 50);
+    publish(&mut s, file("x", first.clone())).expect("publish");
+    let op = s.start(1, |c, op, now| c.download_session_media(op, now));
+    while s.client(1).state().media_download.bytes_done == 0 {
+        assert!(s.step(), "the download started");
+    }
+    let other = big(3 * MIB, 51);
+    publish(&mut s, file("x", other.clone())).expect("republish");
+    s.run(1, op).expect("the download ends");
+    let got = s.sim_client(1).files.pop().expect("a file");
+    assert_eq!(got.bytes(), &other[..], "the new bytes, whole");
+    let md = &s.client(1).state().media_download;
+    assert!(
+        md.bytes_fetched <= (first.len() + other.len()) as u64,
+        "{}",
+        md.bytes_fetched
+    );
+}

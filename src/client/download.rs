@@ -35,6 +35,10 @@ pub(super) struct Download {
     pub(super) next: usize,
     /// Retries spent on the current file.
     pub(super) retries: u32,
+    /// Bytes of the current file's verified prefix when a retry was last spent
+    /// (`u64::MAX` once the whole file failed its check): a chunk that takes the
+    /// prefix past it gives the file its retries back.
+    pub(super) retried_at: u64,
     /// When to send the next file request; `None` while one is in flight.
     pub(super) wake: Option<u64>,
     pub(super) last_sent: u64,
@@ -92,6 +96,7 @@ impl ClientCore {
             manifest: Manifest::default(),
             next: 0,
             retries: 0,
+            retried_at: 0,
             wake: None,
             last_sent: now,
             fetch: None,

@@ -165,8 +165,12 @@ impl ClientCore {
         let Some(f) = d.fetch.as_mut() else { return };
         f.bytes.extend_from_slice(data);
         f.next = f.next.max(f.bytes.len() as u64);
-        // Progress: the file's retries start again (they count failures in a row).
-        d.retries = 0;
+        // Past where the last retry was spent: the file's retries start again
+        // (they count failures without progress). Never after the whole file
+        // failed its check: fetching it again is no progress.
+        if f.bytes.len() as u64 > d.retried_at {
+            d.retries = 0;
+        }
         let done = f.bytes.len() == f.file.size();
         let md = &mut self.state.media_download;
         md.bytes_done += data.len() as u64;
@@ -190,6 +194,7 @@ impl ClientCore {
         let Some(d) = &mut self.download else { return };
         let Some(f) = &mut d.fetch else { return };
         f.rewind();
+        d.retried_at = f.bytes.len() as u64;
         if e.is(Code::TransportUnavailable) && !link_up {
             d.wake = Some(now + super::download::LINK_POLL_MS);
             return;
@@ -216,6 +221,7 @@ impl ClientCore {
             Ok(file) => {
                 d.next += 1;
                 d.retries = 0;
+                d.retried_at = 0;
                 d.wake = Some((d.last_sent + self.settings.media_request_interval_ms).max(now));
                 let op = d.op;
                 self.state.media_download.files_done += 1;
@@ -231,6 +237,7 @@ impl ClientCore {
                 let md = &mut self.state.media_download;
                 md.bytes_done = md.bytes_done.saturating_sub(size);
                 self.dirty = true;
+                d.retried_at = u64::MAX;
                 if d.retries < self.settings.media_retry_attempts {
                     d.retries += 1;
                     d.wake = Some(now + self.settings.media_retry_base_ms);
@@ -252,6 +259,7 @@ impl ClientCore {
         }
         d.next += 1;
         d.retries = 0;
+        d.retried_at = 0;
         d.wake = Some(now);
         self.dirty = true;
     }
