@@ -350,3 +350,48 @@ async fn a_shard_change_keeps_writing_the_replies_before_it() {
         assert_eq!(reply["ok"], true, "{reply}");
     }
 }
+
+/// A whole-file upload on one shard counts against the bound another shard
+/// checks: with 7 MiB, 1.5 MiB stored on shard 1 leaves room for one 3 MiB
+/// chunked file on shard 0, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_file_upload_counts_on_every_shard() {
+    let mut cfg = sharded(2);
+    cfg.relay.max_media_held_bytes = 7 * 1024 * 1024;
+    let server = Server::start(cfg).await;
+    let mut on = [codes_on(0), codes_on(1)];
+    let code = on[1].next().expect("a code");
+    let mut small = server.client().await;
+    small
+        .ok(
+            "createRoom",
+            json!({"sessionCode": code, "hostClientId": "w"}),
+        )
+        .await;
+    let bytes = png_signature(1536 * 1024, 9);
+    let file = json!({"identity": "k:w", "name": "w.png", "ext": "png", "mime": "image/png",
+        "size": bytes.len(), "dataBase64": to_base64(&bytes)});
+    small
+        .ok(
+            "uploadSessionMediaFile",
+            json!({"sessionCode": code, "file": file}),
+        )
+        .await;
+    let mut host = server.client().await;
+    host.send_text(HELLO).await;
+    host.event(|e| e["type"] == "relay-features").await;
+    let code = on[0].next().expect("a code");
+    host.ok(
+        "createRoom",
+        json!({"sessionCode": code, "hostClientId": "h"}),
+    )
+    .await;
+    let first = host
+        .request("beginSessionMediaUpload", announce_filled(&code, 1))
+        .await;
+    assert_eq!(first["ok"], true, "{first}");
+    let mut second = json!(announce_filled(&code, 2));
+    second["file"]["identity"] = json!("img-2");
+    let second = host.request("beginSessionMediaUpload", second).await;
+    assert_eq!(second["error"], "session-media-too-large", "{second}");
+}

@@ -341,6 +341,7 @@ impl RelayCore {
             }
             Action::ResetSessionMediaPack => {
                 self.host_room(code, client)?.media.reset(client, now);
+                self.relay_media();
                 self.updated(code, "session-media-reset", now)
             }
             Action::UploadSessionMediaFile => {
@@ -348,6 +349,7 @@ impl RelayCore {
                 let (limits, store) = super::media_store::limits(&self.settings);
                 let file = self.upload_file(p.get("file"), &limits)?;
                 self.room(code)?.media.put(file, client, now, store)?;
+                self.relay_media();
                 self.updated(code, "session-media-updated", now)
             }
             Action::SetSessionMediaUploadStatus => {

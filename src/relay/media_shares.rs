@@ -3,13 +3,15 @@
 //! whole and one room may still use all of it, whichever core it lives on.
 //!
 //! Each core publishes its own two sums (files plus unfinished uploads, and the
-//! unfinished uploads alone) in its slot whenever its holdings may have changed in
-//! a way the others must see: before and after an upload is announced, when a room
-//! closes, when rooms are restored. A core checks an announce against its own sums,
-//! computed then, plus the others' last published ones. Those are never below what
-//! the others hold through announced uploads (they publish before they grow that
-//! way); they may lag behind a room that freed media without closing, which only
-//! makes the check stricter until that core publishes again.
+//! unfinished uploads alone) in its slot whenever its media changes in a way the
+//! others must see: before and after a chunked upload is announced, after a
+//! whole-file upload or a reset, when a room closes, when rooms are restored. A
+//! core checks an announce against its own sums, computed then, plus the others'
+//! last published ones. Those may lag behind media freed in ways not listed (an
+//! unfinished upload dropped as stale, a file replaced by a chunked one), which
+//! only makes the check stricter until that core publishes again. Two cores that
+//! check at the same instant may both pass: the relay may then hold up to one file
+//! per other core over the bound (at most `shards - 1` x the largest file).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
