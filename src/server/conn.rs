@@ -41,7 +41,7 @@ use futures_util::{SinkExt, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::time::{interval_at, sleep_until, timeout, timeout_at, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
@@ -61,6 +61,9 @@ enum Event {
     Out(Option<Outbound>),
     /// Every message sent is handled: the held one may go to its shard.
     Barrier(bool),
+    /// Budget for the message read while there was too little (`None`: the relay
+    /// is shutting down).
+    Budget(Option<OwnedSemaphorePermit>),
     Ping,
     Idle,
     End(End),
@@ -303,6 +306,10 @@ impl Link<'_> {
         };
         let metrics = &self.shared.metrics;
         let mut reading = Inbound::new(cfg.clone(), self.shared.aside.clone());
+        // A message read while the budget was short, with its cost: the socket is
+        // not read again until the budget frees, which the messages ahead of it do
+        // once they are read and handled (the loop goes on doing both meanwhile).
+        let mut short: Option<(Bytes, u32)> = None;
         loop {
             // The permit of the held message is one of IN_SHARDS: all the others
             // back means every message sent before it is handled.
@@ -316,10 +323,13 @@ impl Link<'_> {
                 }
                 () = self.kick.notified() => Event::End(End::SLOW),
                 _ = self.stop.wait_for(Option::is_some) => Event::End(End::SHUTDOWN),
-                incoming = self.socket.next() => Event::In(incoming),
+                p = inbound.clone().acquire_many_owned(short.as_ref().map_or(0, |s| s.1)),
+                    if short.is_some() => Event::Budget(p.ok()),
+                incoming = self.socket.next(), if short.is_none() => Event::In(incoming),
                 out = self.rx.recv() => Event::Out(out),
                 _ = ping.tick() => Event::Ping,
-                () = sleep_until(last_seen + idle) => Event::Idle,
+                // Waiting for budget is the relay being busy, not the client idle.
+                () = sleep_until(last_seen + idle), if short.is_none() => Event::Idle,
             };
             let event = match event {
                 // Nothing is read while a write blocks: before calling the peer dead,
@@ -339,7 +349,17 @@ impl Link<'_> {
                     }
                     continue;
                 }
-                Event::Barrier(false) => return End::SHUTDOWN,
+                Event::Barrier(false) | Event::Budget(None) => return End::SHUTDOWN,
+                Event::Budget(Some(permit)) => {
+                    let Some((bytes, _)) = short.take() else {
+                        continue;
+                    };
+                    reading.push(bytes, permit);
+                    if !self.dispatch_ready(&mut reading).await {
+                        return End::SHUTDOWN;
+                    }
+                    continue;
+                }
                 Event::Idle => return End::IDLE,
                 Event::Ping => None,
                 Event::Out(Some(Outbound::Frame(text))) => Some(Message::Text(text)),
@@ -388,14 +408,14 @@ impl Link<'_> {
                         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     let cost = bytes.len().saturating_add(MESSAGE_OVERHEAD);
                     let cost = u32::try_from(cost).unwrap_or(u32::MAX).min(budget);
-                    // Past the budget, stop reading until the shard catches up.
-                    let permit = tokio::select! {
-                        p = inbound.clone().acquire_many_owned(cost) => match p {
-                            Ok(p) => p,
-                            Err(_) => return End::SHUTDOWN,
-                        },
-                        () = self.kick.notified() => return End::SLOW,
-                        _ = self.stop.wait_for(Option::is_some) => return End::SHUTDOWN,
+                    // Past the budget, stop reading until the shards catch up.
+                    let permit = match inbound.clone().try_acquire_many_owned(cost) {
+                        Ok(p) => p,
+                        Err(TryAcquireError::NoPermits) => {
+                            short = Some((bytes, cost));
+                            continue;
+                        }
+                        Err(TryAcquireError::Closed) => return End::SHUTDOWN,
                     };
                     reading.push(bytes, permit);
                     if !self.dispatch_ready(&mut reading).await {
