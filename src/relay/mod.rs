@@ -36,6 +36,7 @@ mod prepared;
 pub mod rate;
 pub mod resume;
 pub mod room;
+mod shared;
 mod transfer_rate;
 pub mod uploads;
 
@@ -53,7 +54,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 /// Identifies one client connection; chosen by the IO layer.
@@ -193,66 +194,6 @@ impl RelayCore {
     /// The settings in force.
     pub fn settings(&self) -> &RelaySettings {
         &self.settings
-    }
-
-    /// Counts this core's rooms against `max_rooms` together with every other core
-    /// given the same counter: a relay whose rooms are sharded across cores keeps
-    /// one exact limit. The rooms this core already holds are added to it.
-    pub fn share_room_count(&mut self, counter: Arc<AtomicUsize>) {
-        let mine = self.rooms_open.swap(0, Ordering::AcqRel);
-        counter.fetch_add(mine, Ordering::AcqRel);
-        self.rooms_open = counter;
-    }
-
-    /// Counts this core's media against `max_media_held_bytes` and
-    /// `max_partial_upload_bytes` together with every other core given the same
-    /// shares, in `slot`: a sharded relay keeps one bound for all of them.
-    pub fn share_media(&mut self, shares: Arc<media_shares::MediaShares>, slot: usize) {
-        self.media_shares = (shares, slot);
-        self.relay_media();
-    }
-
-    /// Publishes this core's media sums; returns the relay's (held, partial) bytes.
-    fn relay_media(&self) -> (u64, u64) {
-        let (held, partial) = self.rooms.values().fold((0u64, 0u64), |(h, p), r| {
-            let reserved = r.media.uploads.reserved() as u64;
-            (h + r.media.total_bytes() as u64 + reserved, p + reserved)
-        });
-        let (shares, slot) = &self.media_shares;
-        shares.publish(*slot, held, partial)
-    }
-
-    /// Counts connection `conn`'s messages and join attempts in `windows`, shared
-    /// with every other core the connection talks to: a sharded relay keeps the
-    /// per-connection limits of one relay. Nothing for an unknown connection.
-    pub fn share_windows(&mut self, conn: ConnId, windows: rate::ConnWindows) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.windows = windows;
-        }
-    }
-
-    /// Whether `max_rooms` leaves room for one more (nothing is taken).
-    fn room_limit_reached(&self) -> bool {
-        self.rooms_open.load(Ordering::Acquire) >= self.settings.max_rooms
-    }
-
-    /// Takes one room of `max_rooms`; `false` when none is left.
-    fn take_room(&self) -> bool {
-        let max = self.settings.max_rooms;
-        self.rooms_open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .is_ok()
-    }
-
-    /// Gives back a room taken with [`RelayCore::take_room`] (or restored).
-    fn release_room(&self) {
-        let _ = self
-            .rooms_open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                Some(n.saturating_sub(1))
-            });
     }
 
     /// A connection opened from `ip`. Past `max_connections` it is closed with 1013,
