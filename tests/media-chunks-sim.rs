@@ -472,3 +472,23 @@ fn a_file_replaced_mid_download_arrives_as_its_new_bytes() {
         md.bytes_fetched
     );
 }
+
+#[test]
+fn a_file_that_fails_its_whole_check_again_and_again_is_given_up() {
+    // The relay serves other bytes than its manifest names, each chunk with a
+    // matching hash: every chunk checks, the whole file never does. Fetching it
+    // again is no progress: after its retries the file is skipped and the download
+    // ends (it once fetched such a file without end).
+    let mut s = room_with(settings(), ClientSettings::default());
+    let bytes = big(2 * MIB + 5, 52);
+    publish(&mut s, file("x", bytes.clone())).expect("publish");
+    s.net.reforge_chunks = true;
+    assert_eq!(download(&mut s), Err("session-media-incomplete:0/1".into()));
+    assert!(s.sim_client(1).files.is_empty(), "never accepted");
+    let fetched = s.client(1).state().media_download.bytes_fetched;
+    let tries = u64::from(ClientSettings::default().media_retry_attempts) + 1;
+    assert!(
+        fetched <= tries * bytes.len() as u64,
+        "{fetched} bytes fetched for {tries} tries"
+    );
+}

@@ -39,6 +39,10 @@ pub struct NetEm {
     /// A slow downlink: the ms one binary frame (a media chunk) takes on each
     /// client's line, where they queue behind each other; 0 for none.
     pub binary_frame_ms: u64,
+    /// Chunk frames to clients arrive with their last byte flipped and their
+    /// header's `sha256` made to match: each chunk checks, the whole file does not
+    /// (a relay serving other bytes than its manifest says).
+    pub reforge_chunks: bool,
 }
 
 impl Default for NetEm {
@@ -49,6 +53,7 @@ impl Default for NetEm {
             loss: 0.0,
             corrupt_chunks: 0,
             binary_frame_ms: 0,
+            reforge_chunks: false,
         }
     }
 }
@@ -364,6 +369,9 @@ impl Sim {
                                 *b ^= 0xff;
                             }
                         }
+                        if self.net.reforge_chunks {
+                            bytes = reforge(&bytes).unwrap_or(bytes);
+                        }
                         self.clients[client].core.handle_binary(&bytes, now)
                     }
                     Delivery::Closed(_) => {
@@ -453,4 +461,16 @@ impl Sim {
             }
         }
     }
+}
+
+/// A chunk frame whose data's last byte is flipped and whose header's `sha256`
+/// names the new bytes ([`NetEm::reforge_chunks`]); `None` for other frames.
+fn reforge(bytes: &[u8]) -> Option<Vec<u8>> {
+    use crate::protocol::chunks::{decode_frame, encode_frame};
+    use crate::validate::digest::sha256_hex;
+    let (header, sent) = decode_frame(bytes)?;
+    let mut data = sent.to_vec();
+    *data.last_mut()? ^= 0xff;
+    let header = header.replace(&sha256_hex(sent), &sha256_hex(&data));
+    Some(encode_frame(&header, &data))
 }
