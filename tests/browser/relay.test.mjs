@@ -315,7 +315,10 @@ describe("connecting", { timeout: 30000 }, () => {
       assert.equal(first.state.status, "idle");
       assert.equal(first.state.lastError, "transport-unavailable");
       assert.equal(sockets.length, 1);
-      // The link gave the stuck socket up, so the next call opens a new one.
+      // The link gave the stuck socket up (the browser closes it), so the next call
+      // opens a new one. Waiting for that close first: a call made in the same
+      // instant as the give-up once found no new socket (1 run in 5, 2026-12-06).
+      await waitFor(() => closed === 1, 3000, "the given-up socket closed by the browser");
       const second = await ana.run(() => t.settle(clients.stuck.joinSession({ sessionCode: "ABCD-EFGH" })));
       assert.equal(second.code, "transport-unavailable");
       assert.equal(sockets.length, 2);
