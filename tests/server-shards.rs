@@ -38,6 +38,19 @@ fn announce_filled(code: &str, fill: u8) -> Value {
         "mime": "image/png", "size": bytes.len(), "sha256": sha}})
 }
 
+/// A whole-file upload's `file` of `len` PNG-signed bytes of `fill`.
+fn whole_file(identity: &str, len: usize, fill: u8) -> Value {
+    let bytes = png_signature(len, fill);
+    json!({"identity": identity, "name": "a.png", "ext": "png", "mime": "image/png",
+        "size": bytes.len(), "dataBase64": to_base64(&bytes)})
+}
+
+/// Sends the hello and waits for its `relay-features`.
+async fn negotiate(c: &mut Client) {
+    c.send_text(HELLO).await;
+    c.event(|e| e["type"] == "relay-features").await;
+}
+
 /// The hello and a create sent back to back, without waiting: the first frame
 /// back is the hello's answer, the next the create's reply, whichever shard the
 /// room lands on; the create's shard knows what the hello negotiated (a resume
@@ -218,9 +231,7 @@ async fn one_large_message_reader_serves_every_upload_in_turn() {
     }
     let mut ids = Vec::new();
     for (i, host) in hosts.iter_mut().enumerate().take(2) {
-        let bytes = png_signature(1024 * 1024, i as u8);
-        let file = json!({"identity": "k:a", "name": "a.png", "ext": "png", "mime": "image/png",
-            "size": bytes.len(), "dataBase64": to_base64(&bytes)});
+        let file = whole_file("k:a", 1024 * 1024, i as u8);
         ids.push(
             host.send_request(
                 "uploadSessionMediaFile",
@@ -257,8 +268,7 @@ async fn the_media_held_bound_holds_across_shards() {
         let server = &server;
         async move {
             let mut host = server.client().await;
-            host.send_text(HELLO).await;
-            host.event(|e| e["type"] == "relay-features").await;
+            negotiate(&mut host).await;
             host.ok(
                 "createRoom",
                 json!({"sessionCode": code, "hostClientId": "h"}),
@@ -368,9 +378,7 @@ async fn a_whole_file_upload_counts_on_every_shard() {
             json!({"sessionCode": code, "hostClientId": "w"}),
         )
         .await;
-    let bytes = png_signature(1536 * 1024, 9);
-    let file = json!({"identity": "k:w", "name": "w.png", "ext": "png", "mime": "image/png",
-        "size": bytes.len(), "dataBase64": to_base64(&bytes)});
+    let file = whole_file("k:w", 1536 * 1024, 9);
     small
         .ok(
             "uploadSessionMediaFile",
@@ -378,8 +386,7 @@ async fn a_whole_file_upload_counts_on_every_shard() {
         )
         .await;
     let mut host = server.client().await;
-    host.send_text(HELLO).await;
-    host.event(|e| e["type"] == "relay-features").await;
+    negotiate(&mut host).await;
     let code = on[0].next().expect("a code");
     host.ok(
         "createRoom",
