@@ -41,6 +41,13 @@ impl FileFetch {
         }
     }
 
+    /// Whether `data` is the whole chunk at `offset` (chunks of `chunk` bytes) and
+    /// hashes to `sha256`.
+    fn is_chunk(&self, chunk: u64, offset: u64, data: &[u8], sha256: &str) -> bool {
+        let len = chunk.min((self.file.size() as u64).saturating_sub(offset));
+        data.len() as u64 == len && sha256_hex(data) == sha256
+    }
+
     /// Forgets the requests in flight: the next ones start at the verified prefix.
     fn rewind(&mut self) {
         self.next = self.bytes.len() as u64;
@@ -98,7 +105,6 @@ impl ClientCore {
         let Some(f) = d.fetch.as_mut().filter(|f| f.index == index) else {
             return;
         };
-        let expected_len = chunk.min((f.file.size() as u64).saturating_sub(offset)) as usize;
         let good = outcome.and_then(|(raw, data)| {
             let info = ChunkInfo::read(raw.get()).ok_or(Code::RequestFailed)?;
             if info.identity == f.file.identity()
@@ -109,7 +115,7 @@ impl ClientCore {
                 return Ok(None);
             }
             let placed = info.offset == offset && offset == f.bytes.len() as u64;
-            let whole = data.len() == expected_len && sha256_hex(data) == info.sha256;
+            let whole = f.is_chunk(chunk, offset, data, &info.sha256);
             if placed && whole && info.identity == f.file.identity() {
                 Ok(Some(data))
             } else {
@@ -145,10 +151,8 @@ impl ClientCore {
         if info.identity != f.file.identity() {
             return;
         }
-        let expected_len = chunk.min((f.file.size() as u64).saturating_sub(info.offset)) as usize;
         let usable = info.offset == f.bytes.len() as u64
-            && data.len() == expected_len
-            && sha256_hex(data) == info.sha256;
+            && f.is_chunk(chunk, info.offset, data, &info.sha256);
         self.bump_deadlines(op, now);
         if usable {
             self.append_chunk(op, data, now);
