@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SKIP_BROWSER=1 scripts/setup.sh
+SKIP_BROWSER=1 SKIP_REDIS=1 scripts/setup.sh
 scripts/build-pkg.sh
 # The served copy: www/ + pkg/, the wasm named by its hash, files precompressed.
 scripts/build-site.sh target/site

@@ -41,9 +41,22 @@ if [[ -z "${SKIP_BROWSER:-}" ]] && { ! command -v chromium >/dev/null || ! comma
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 fi
 
-# 5. Node tools of package.json: wasm-opt (binaryen, for wasm-pack), playwright-core, typescript.
+# 5. redis-server (Debian's), for the cluster tests (tests/cluster*.rs start their
+#    own on a free port) and the cluster benchmark. Not started here.
+#    SKIP_REDIS=1 (the demo, a single relay) skips it.
+if [[ -z "${SKIP_REDIS:-}" ]] && ! command -v redis-server >/dev/null; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: redis-server is missing and this is not root; install redis-server" >&2
+    exit 1
+  fi
+  log "installing redis-server"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server
+fi
+
+# 6. Node tools of package.json: wasm-opt (binaryen, for wasm-pack), playwright-core, typescript.
 if ! npm ls --silent >/dev/null 2>&1; then
   log "installing node tools"
   if [[ -f package-lock.json ]]; then npm ci; else npm install; fi
 fi
-log "ok (wasm-bindgen $want, $(wasm-pack --version), $(chromium --version 2>/dev/null | head -1 || echo 'no chromium'), wasm-opt $(node_modules/.bin/wasm-opt --version))"
+log "ok (wasm-bindgen $want, $(wasm-pack --version), $(chromium --version 2>/dev/null | head -1 || echo 'no chromium'), $(redis-server --version 2>/dev/null | awk '{print $1, $3}' || echo 'no redis-server'), wasm-opt $(node_modules/.bin/wasm-opt --version))"

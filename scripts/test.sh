@@ -9,12 +9,13 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings
 
+# First: the native tests need redis-server (the cluster tests start their own).
+step "setup (wasm target, wasm-bindgen-cli, wasm-pack, chromium, redis-server, node tools)"
+scripts/setup.sh
+
 step "native tests"
 cargo test
 cargo check --benches --quiet
-
-step "setup (wasm target, wasm-bindgen-cli, wasm-pack, chromium, node tools)"
-scripts/setup.sh
 
 step "build pkg/ (wasm-pack build --target web; fails over the size guard)"
 scripts/build-pkg.sh

@@ -107,6 +107,24 @@ mod native {
         /// off the shard threads, in the whole relay [default: 1; at least 1].
         #[arg(long, env = "POSECHRONO_SYNC_LARGE_MESSAGE_READERS")]
         large_message_readers: Option<usize>,
+        /// Make this relay one node of a cluster on this Redis
+        /// (`redis://host:port[/db]`): any number of nodes on one Redis act as one
+        /// relay; rooms live in Redis (--data-dir is not used then).
+        #[arg(long, env = "POSECHRONO_SYNC_REDIS_URL")]
+        redis_url: Option<String>,
+        /// This node's id in the cluster, unique per node [default: random].
+        #[arg(long, env = "POSECHRONO_SYNC_NODE_ID")]
+        node_id: Option<String>,
+        /// How long a room's lease in Redis lasts without renewal, ms: a dead
+        /// node's rooms move to another node within about this long [default: 3000;
+        /// at least 300].
+        #[arg(long, env = "POSECHRONO_SYNC_LEASE_MS")]
+        lease_ms: Option<u64>,
+        /// How long a request waits for its room to find an owner (a dead node's
+        /// lease to expire) before it is answered transport-unavailable, ms
+        /// [default: 8000].
+        #[arg(long, env = "POSECHRONO_SYNC_PLACE_TIMEOUT_MS")]
+        place_timeout_ms: Option<u64>,
     }
 
     /// `Number(x)` of a JS string, for a port: whitespace trimmed, a finite
@@ -239,6 +257,13 @@ mod native {
                 .large_message_readers
                 .unwrap_or(d.large_message_readers)
                 .max(1),
+            cluster: args.redis_url.filter(|u| !u.trim().is_empty()).map(|url| {
+                let mut c = online_sync::server::cluster::ClusterConfig::new(url.trim());
+                c.node_id = args.node_id.unwrap_or_default();
+                c.lease_ms = args.lease_ms.unwrap_or(c.lease_ms);
+                c.place_timeout_ms = args.place_timeout_ms.unwrap_or(c.place_timeout_ms);
+                c
+            }),
         };
         let shutdown = shutdown_signal();
         let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -28,6 +28,8 @@ mod hashing;
 mod lockout;
 pub mod media_shares;
 pub mod media_store;
+#[cfg(not(target_arch = "wasm32"))]
+mod nodes;
 pub mod password;
 mod peer;
 #[cfg(not(target_arch = "wasm32"))]
@@ -153,6 +155,10 @@ pub struct RelayCore {
     /// Media held by every core of the relay, and this core's slot there
     /// ([`RelayCore::share_media`]).
     media_shares: (Arc<media_shares::MediaShares>, usize),
+    /// Rooms open on the other nodes of a relay cluster, counted against `max_rooms`
+    /// with this relay's own ([`RelayCore::share_rooms_elsewhere`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    rooms_elsewhere: Arc<AtomicUsize>,
     /// The file of the upload being handled, when it was checked ahead ([`Prepared`]).
     checked_media: Option<Result<crate::validate::media::MediaFile, Code>>,
     /// Requests waiting for a password hash, once hashing is deferred.
@@ -180,6 +186,8 @@ impl RelayCore {
             persisting: false,
             rooms_open: Arc::new(AtomicUsize::new(0)),
             media_shares: (Arc::new(media_shares::MediaShares::new(1)), 0),
+            #[cfg(not(target_arch = "wasm32"))]
+            rooms_elsewhere: Arc::new(AtomicUsize::new(0)),
             checked_media: None,
             #[cfg(not(target_arch = "wasm32"))]
             stored_media: Default::default(),

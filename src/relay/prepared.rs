@@ -53,6 +53,15 @@ impl Prepared {
         read
     }
 
+    /// The id of a request (`None` for a notify or what did not read as a frame).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.frame {
+            Some(ClientFrame::Request { id, .. }) => Some(id),
+            _ => None,
+        }
+    }
+
     /// Only read, nothing checked ahead: a text message, binary read as UTF-8, or a
     /// chunk frame (its JSON header read, its data kept).
     pub(super) fn parse(bytes: &[u8]) -> Prepared {

@@ -46,12 +46,21 @@ impl RelayCore {
 
     /// Whether `max_rooms` leaves room for one more (nothing is taken).
     pub(super) fn room_limit_reached(&self) -> bool {
-        self.rooms_open.load(Ordering::Acquire) >= self.settings.max_rooms
+        self.rooms_open.load(Ordering::Acquire) >= self.max_rooms_here()
+    }
+
+    /// `max_rooms` less the rooms other relay nodes hold (a cluster, `nodes`).
+    fn max_rooms_here(&self) -> usize {
+        #[cfg(not(target_arch = "wasm32"))]
+        let elsewhere = self.rooms_elsewhere.load(Ordering::Acquire);
+        #[cfg(target_arch = "wasm32")]
+        let elsewhere = 0;
+        self.settings.max_rooms.saturating_sub(elsewhere)
     }
 
     /// Takes one room of `max_rooms`; `false` when none is left.
     pub(super) fn take_room(&self) -> bool {
-        let max = self.settings.max_rooms;
+        let max = self.max_rooms_here();
         self.rooms_open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < max).then_some(n + 1)

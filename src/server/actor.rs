@@ -75,6 +75,8 @@ pub enum Input {
         /// turns to another shard waits for them first, so its replies keep the
         /// order of its messages (see `conn`).
         handled: OwnedSemaphorePermit,
+        /// On a node of a cluster, for the gateway: the room it names and its bytes.
+        routed: Option<Box<Routed>>,
     },
     /// A connection that talks to this shard negotiated (its hello went elsewhere).
     Negotiated {
@@ -97,6 +99,30 @@ pub enum Input {
     },
     /// Stop: connections see their queue close and end with 1001.
     Shutdown,
+    /// A cluster node took the lease of this stored room: serve it from now on.
+    Restore {
+        /// The room.
+        record: Box<RoomRecord>,
+        /// Its media bytes by SHA-256.
+        media: HashMap<String, Vec<u8>>,
+    },
+    /// This cluster node no longer owns this room: let it go (its clients are
+    /// closed with 1012 `room-moved` and resume on its owner).
+    Evict {
+        /// The room's code.
+        code: String,
+    },
+    /// Write every room again (the cluster's Redis may have lost writes).
+    Rewrite,
+}
+
+/// What the gateway of a cluster node needs of a message besides the shard's part.
+#[derive(Debug)]
+pub struct Routed {
+    /// The room the message names, if any.
+    pub code: Option<crate::validate::SessionCode>,
+    /// The message as received (forwarded as is to another node).
+    pub raw: Bytes,
 }
 
 /// Milliseconds since the epoch.
@@ -205,6 +231,8 @@ pub struct Shard {
     pub limits: Limits,
     /// Rooms open on every shard, against `max_rooms`.
     pub rooms_open: Arc<AtomicUsize>,
+    /// On a cluster node: the rooms open on the other nodes.
+    pub rooms_elsewhere: Option<Arc<AtomicUsize>>,
     /// Media held by every shard, and this shard's slot.
     pub media_shares: (Arc<crate::relay::media_shares::MediaShares>, usize),
     /// With a data dir: the store, this shard's stored rooms, the shared writer.
@@ -232,6 +260,7 @@ pub fn run(shard: Shard) {
         hashing,
         limits,
         rooms_open,
+        rooms_elsewhere,
         media_shares,
         store,
     } = shard;
@@ -239,6 +268,9 @@ pub fn run(shard: Shard) {
     let mut core = RelayCore::new(settings, seed);
     core.share_room_count(rooms_open.clone());
     core.share_media(media_shares.0, media_shares.1);
+    if let Some(elsewhere) = rooms_elsewhere {
+        core.share_rooms_elsewhere(elsewhere);
+    }
     let writer = store.map(
         |Stored {
              store,
@@ -294,6 +326,7 @@ pub fn run(shard: Shard) {
                 message,
                 permit,
                 handled: h,
+                routed: _,
             }) => {
                 core.handle_prepared(conn, *message, now_ms());
                 drop(permit);
@@ -305,6 +338,25 @@ pub fn run(shard: Shard) {
                 core.handle_disconnect(conn, now_ms());
             }
             Ok(Input::PasswordHashed { job, key }) => core.handle_password_hash(job, key, now_ms()),
+            Ok(Input::Restore { record, mut media }) => {
+                let restored = core.restore(vec![*record], |sha| media.remove(sha), now_ms());
+                for n in restored {
+                    tracing::warn!(room = %n.code, reason = %n.reason, "room not taken over");
+                }
+            }
+            Ok(Input::Evict { code }) => {
+                for conn in core.evict(&code) {
+                    if let Some(link) = conns.remove(&conn) {
+                        let (c, reason) = super::cluster::ROOM_MOVED;
+                        if link.tx.try_send(Outbound::Close(c, reason)).is_err() {
+                            link.kick.notify_one();
+                        }
+                    }
+                    core.handle_disconnect(conn, now_ms());
+                }
+                tracing::info!(room = %code, "room let go: another node owns it");
+            }
+            Ok(Input::Rewrite) => core.rewrite_all(),
             Ok(Input::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => core.handle_timeout(now_ms()),
         }

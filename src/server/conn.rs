@@ -28,7 +28,7 @@
 //! connection entered, if any: the client closed (with its code), went away (no
 //! close frame), timed out, or the relay closed it and why.
 
-use super::actor::{Input, Outbound};
+use super::actor::{Input, Outbound, Routed};
 use super::ends::{log_end, End};
 use super::inbound::{Inbound, Ready};
 use super::route::shard_of;
@@ -99,7 +99,7 @@ pub(super) async fn serve(mut socket: Socket, shared: Shared, ip: String) {
                 last: None,
                 in_shards: Arc::new(Semaphore::new(IN_SHARDS as usize)),
                 held: None,
-                current: (conn as usize) % shared.shards.len().max(1),
+                current: (conn as usize) % shared.local_shards(),
                 resume: None,
                 windows: ConnWindows::default(),
                 room: None,
@@ -197,12 +197,22 @@ impl Link<'_> {
             route: r,
             message,
             permit,
+            raw,
         } = ready;
         let shards = &self.shared.shards;
+        let gateway = self.shared.gateway;
         if let Some(code) = &r.code {
-            self.current = shard_of(code, shards.len());
+            // On a cluster node, every room is reached through the gateway.
+            self.current = gateway.unwrap_or_else(|| shard_of(code, shards.len()));
         }
         let target = self.current;
+        let routed = match raw {
+            Some(raw) if gateway == Some(target) => Some(Box::new(Routed {
+                code: r.code.clone(),
+                raw,
+            })),
+            _ => None,
+        };
         if let Some(asked) = r.hello {
             self.resume = Some(asked);
             // Shards already reached learn it now; the target negotiates itself.
@@ -244,6 +254,7 @@ impl Link<'_> {
             message,
             permit,
             handled,
+            routed,
         };
         if self.last.is_some_and(|last| last != target) {
             self.held = Some((target, message));

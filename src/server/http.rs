@@ -95,13 +95,29 @@ fn health(shared: &Shared) -> Response {
         ts: u64,
         suggested_relay_url: &'a str,
         relay_urls: &'a [String],
+        /// On a cluster node only: this node and whether Redis answers.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cluster: Option<Node<'a>>,
     }
+    #[derive(serde::Serialize)]
+    struct Node<'a> {
+        node: &'a str,
+        redis: &'static str,
+    }
+    let cluster = shared.node.as_deref().map(|node| Node {
+        node,
+        redis: match shared.metrics.redis.get() {
+            Some(r) if r.up.load(std::sync::atomic::Ordering::Relaxed) => "up",
+            _ => "down",
+        },
+    });
     let body = Health {
         ok: true,
         service: "posechrono-sync-relay",
         ts: super::now_ms(),
         suggested_relay_url: shared.relay_urls.first().map_or("", String::as_str),
         relay_urls: &shared.relay_urls,
+        cluster,
     };
     json(StatusCode::OK, crate::protocol::to_json(&body))
 }

@@ -47,6 +47,9 @@ pub(super) struct Ready {
     pub route: Route,
     pub message: Box<Prepared>,
     pub permit: OwnedSemaphorePermit,
+    /// The message as received, kept only on a relay node of a cluster (it may
+    /// be forwarded to the node that owns its room).
+    pub raw: Option<Bytes>,
 }
 
 enum Job {
@@ -57,6 +60,7 @@ enum Job {
 struct Waiting {
     permit: OwnedSemaphorePermit,
     job: Job,
+    raw: Option<Bytes>,
 }
 
 /// The messages of one connection not yet handed to a shard.
@@ -86,6 +90,7 @@ impl Inbound {
     /// Takes one message in: read now, or started on the blocking pool (its
     /// route too: a large message is not even scanned on the IO thread).
     pub fn push(&mut self, bytes: Bytes, permit: OwnedSemaphorePermit) {
+        let raw = self.config.cluster.is_some().then(|| bytes.clone());
         let job = if bytes.len() > ASIDE {
             let (config, aside) = (self.config.clone(), self.aside.clone());
             Job::Aside(tokio::spawn(async move {
@@ -103,7 +108,7 @@ impl Inbound {
                 Box::new(Prepared::read(&bytes, &self.config.relay)),
             )
         };
-        self.queue.push_back(Waiting { permit, job });
+        self.queue.push_back(Waiting { permit, job, raw });
     }
 
     /// The oldest message, if it is read.
@@ -118,6 +123,7 @@ impl Inbound {
                 route,
                 message,
                 permit: w.permit,
+                raw: w.raw,
             }),
             Job::Aside(_) => None,
         }

@@ -47,6 +47,8 @@ pub(super) struct Metrics {
     pub accept_errors: AtomicU64,
     /// Connections refused, by reason.
     refused: Mutex<BTreeMap<&'static str, u64>>,
+    /// On a cluster node: its Redis link's counters.
+    pub redis: std::sync::OnceLock<std::sync::Arc<super::cluster::RedisHealth>>,
 }
 
 impl Metrics {
@@ -163,6 +165,41 @@ impl Metrics {
         if let Ok(m) = self.refused.lock() {
             for (reason, n) in m.iter() {
                 let _ = writeln!(out, "{name}{{reason=\"{reason}\"}} {n}");
+            }
+        }
+        if let Some(r) = self.redis.get() {
+            let up = u64::from(r.up.load(Ordering::Relaxed));
+            series(
+                &mut out,
+                "redis_up",
+                "gauge",
+                "1 when the last Redis call succeeded.",
+                up,
+            );
+            let redis = [
+                (
+                    "redis_round_trips_total",
+                    "Redis commands and pipelines sent.",
+                    &r.round_trips,
+                ),
+                (
+                    "redis_errors_total",
+                    "Redis calls and connects that failed or timed out.",
+                    &r.errors,
+                ),
+                (
+                    "cluster_letters_published_total",
+                    "Messages published to other nodes.",
+                    &r.published,
+                ),
+                (
+                    "cluster_letters_received_total",
+                    "Messages received from other nodes.",
+                    &r.received,
+                ),
+            ];
+            for (name, help, v) in redis {
+                series(&mut out, name, "counter", help, get(v));
             }
         }
         if let Some(rss) = resident_bytes() {

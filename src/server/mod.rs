@@ -33,6 +33,7 @@
 mod accept;
 mod actor;
 mod admission;
+pub mod cluster;
 mod conn;
 mod ends;
 mod http;
@@ -132,6 +133,9 @@ pub struct ServerConfig {
     /// Relay-core threads the rooms are sharded across (by a hash of the code);
     /// 0: one per available core. At most 64.
     pub shards: usize,
+    /// With a Redis URL: this relay is one node of a cluster that acts as one
+    /// relay ([`cluster`]); `None`: a relay on its own (the default).
+    pub cluster: Option<cluster::ClusterConfig>,
 }
 
 impl Default for ServerConfig {
@@ -159,6 +163,7 @@ impl Default for ServerConfig {
             data_dir: None,
             shards: 0,
             large_message_readers: 1,
+            cluster: None,
         }
     }
 }
@@ -184,6 +189,18 @@ struct Shared {
     metrics: Arc<Metrics>,
     /// Admits TCP connections; told when one is upgraded.
     gate: Arc<accept::Gate>,
+    /// On a cluster node: the index in `shards` of the gateway every message
+    /// naming a room goes to ([`cluster`]).
+    gateway: Option<usize>,
+    /// On a cluster node: its id.
+    node: Option<Arc<str>>,
+}
+
+impl Shared {
+    /// The relay-core threads of this node (`shards` less the gateway).
+    fn local_shards(&self) -> usize {
+        (self.shards.len() - usize::from(self.gateway.is_some())).max(1)
+    }
 }
 
 /// Serves the relay on `listener` until `shutdown` resolves, then stops accepting,
@@ -201,12 +218,19 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     let metrics = Arc::new(Metrics::default());
-    let count = shard_count(config.shards);
-    let store: Option<Arc<dyn crate::store::RoomStore>> = match &config.data_dir {
-        Some(dir) => Some(Arc::new(
+    // A cluster node keeps one shard bit for its gateway (conn.rs: 64 in all).
+    let count = shard_count(config.shards).min(if config.cluster.is_some() { 63 } else { 64 });
+    let cluster = match &config.cluster {
+        Some(c) => Some(cluster::start(c, &config.relay)?),
+        None => None,
+    };
+    let store: Option<Arc<dyn crate::store::RoomStore>> = match (&cluster, &config.data_dir) {
+        // Rooms live in Redis (loaded room by room when a lease is taken).
+        (Some(c), _) => Some(c.store.clone()),
+        (None, Some(dir)) => Some(Arc::new(
             crate::store::RedbStore::open(dir).map_err(|e| std::io::Error::other(e.to_string()))?,
         )),
-        None => None,
+        (None, None) => None,
     };
     // With a data dir: every stored room to its shard, one writer for all.
     let mut stored: Vec<Vec<crate::store::RoomRecord>> = (0..count).map(|_| Vec::new()).collect();
@@ -231,6 +255,7 @@ pub async fn run(
         config.password_hash_workers.max(1),
     ));
     let (ended_tx, mut core_ended) = mpsc::unbounded_channel::<()>();
+    let next_conn = Arc::new(AtomicU64::new(1));
     let mut txs = Vec::with_capacity(count);
     let mut threads = Vec::with_capacity(count);
     for (index, records) in stored.into_iter().enumerate() {
@@ -256,6 +281,7 @@ pub async fn run(
                 metrics: metrics.clone(),
             },
             rooms_open: rooms_open.clone(),
+            rooms_elsewhere: cluster.as_ref().map(|c| c.rooms_elsewhere.clone()),
             media_shares: (media_shares.clone(), index),
             store: match (&store, &writer) {
                 (Some(s), Some(w)) => Some(actor::Stored {
@@ -279,6 +305,23 @@ pub async fn run(
         txs.push(tx);
     }
     drop((ended_tx, writer));
+    let mut gateway = None;
+    let mut node = None;
+    if let Some(c) = &cluster {
+        let _ = metrics.redis.set(c.link.health.clone());
+        let tx = c.spawn(cluster::Wiring {
+            shards: txs.clone(),
+            settings: relay.clone(),
+            outbound_queue: config.outbound_queue.max(1),
+            outbound_queue_bytes: config.outbound_queue_bytes.max(1),
+            next_conn: next_conn.clone(),
+            rooms_open: rooms_open.clone(),
+        })?;
+        gateway = Some(txs.len());
+        node = Some(Arc::from(c.node.as_str()));
+        txs.push(tx);
+        tracing::info!(node = %c.node, redis = %c.redis_url(), "relay node of a cluster");
+    }
     let shards: Arc<[actor::ActorTx]> = txs.into();
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     let (stop_tx, stop_rx) = watch::channel(None);
@@ -305,12 +348,14 @@ pub async fn run(
         shards: shards.clone(),
         admission,
         aside,
-        next_conn: Arc::new(AtomicU64::new(1)),
+        next_conn,
         relay_urls: relay_urls(local).into(),
         stop: stop_rx,
         _alive: alive_tx,
         metrics,
         gate: gate.clone(),
+        gateway,
+        node,
     };
     let app = Router::new().fallback(http::handle).with_state(shared);
     // `tap_io` (a no-op) gives the gated listener axum's `ConnectInfo<SocketAddr>`.

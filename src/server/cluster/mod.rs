@@ -1,0 +1,136 @@
+//! Relay nodes on one Redis that act as one relay (`--redis-url`).
+//!
+//! **Design: one owner node per room.** A room lives in exactly one node's
+//! sans-IO core at a time, the node holding the room's *lease* in Redis
+//! (`SET os:lease:<code> <node> NX PX lease_ms`, renewed every `lease_ms / 3`
+//! while the room is open, [`lease`]). A client may connect to any node:
+//! - the node its socket is on (the *origin*) finds the room's owner — itself, or
+//!   another node — the first time one of its clients names the room
+//!   ([`gateway`]); when nobody owns it, the origin takes the lease and loads the
+//!   room from Redis (or starts with none, for a `createRoom`);
+//! - the origin forwards the client's messages to the owner over Redis pub/sub
+//!   (each node listens on `os:bus:<node>`, [`bus`]); the owner runs them through
+//!   its core as if the client were its own, and publishes every frame for that
+//!   client back to the origin, which writes it to the socket. The wire does not
+//!   change: deployed clients and ours see one relay.
+//! - every room change is written to Redis within ~100 ms, as to a data dir
+//!   ([`store`]: the same [`crate::store::RoomStore`] trait), and each write is
+//!   *fenced*: a Lua script stores it only while the writing node holds the lease.
+//!
+//! **No split brain.** Two nodes never both act as a room's owner: a lease is
+//! taken only when absent; an owner that cannot renew its lease (Redis
+//! unreachable) lets the room go (`RelayCore::evict`) before the lease can expire
+//! (`lease_ms * 2 / 3` after its last renewal), and a write by a node that lost
+//! the lease is refused by Redis. A room let go keeps its stored copy for the
+//! next owner; its clients are closed with 1012 `room-moved` and resume.
+//!
+//! **Failover.** When the owner dies (kill -9), its leases expire within
+//! `lease_ms`; its clients reconnect (behind a load balancer, or to the next URL
+//! of `SyncClient.websocket([...])`) and resume with their tokens; the node they
+//! reach takes the lease and loads the room from Redis. Clients of other nodes
+//! that were forwarded to the dead owner are closed with 1012 when their node
+//! sees its heartbeat (`os:node:<node>`) gone, and resume the same way.
+//!
+//! **Limits.** Every rule of a room (password lockout per room and address,
+//! duplicate client ids, room full, rates) runs in the owner's core, so it holds
+//! across nodes. `max_rooms` counts every node's rooms: each node publishes its
+//! count with its heartbeat and counts the others' (as of at most one renewal
+//! ago). Connections in total and per address are counted per node.
+//! Media bytes are stored in Redis (`os:media:<sha256>`), bounded by each room's
+//! media limits, and expire `media_ttl` after the last write of a room that
+//! references them.
+
+mod bus;
+mod gateway;
+mod lease;
+mod link;
+mod place;
+mod store;
+mod tick;
+
+pub use gateway::{start, Cluster, Wiring, ROOM_MOVED};
+pub use link::RedisHealth;
+pub use store::RedisStore;
+
+/// What a node of a cluster needs.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// `redis://host:port[/db]`.
+    pub redis_url: String,
+    /// This node's name in Redis (unique per node; random when empty).
+    pub node_id: String,
+    /// How long a room's lease lasts without renewal, ms (renewed every third).
+    /// A dead owner's rooms move to another node within about this long.
+    pub lease_ms: u64,
+    /// How long a Redis command may take before it counts as failed, ms.
+    pub redis_timeout_ms: u64,
+    /// How long a request waits for its room to be placed (a dead owner's lease
+    /// to expire) before it is answered `transport-unavailable`, ms.
+    pub place_timeout_ms: u64,
+}
+
+/// Default [`ClusterConfig::lease_ms`].
+pub const DEFAULT_LEASE_MS: u64 = 3_000;
+/// Default [`ClusterConfig::redis_timeout_ms`].
+pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = 1_000;
+/// Default [`ClusterConfig::place_timeout_ms`].
+pub const DEFAULT_PLACE_TIMEOUT_MS: u64 = 8_000;
+
+impl ClusterConfig {
+    /// A node of the cluster on `redis_url`, with a random node id and the defaults.
+    pub fn new(redis_url: impl Into<String>) -> ClusterConfig {
+        ClusterConfig {
+            redis_url: redis_url.into(),
+            node_id: String::new(),
+            lease_ms: DEFAULT_LEASE_MS,
+            redis_timeout_ms: DEFAULT_REDIS_TIMEOUT_MS,
+            place_timeout_ms: DEFAULT_PLACE_TIMEOUT_MS,
+        }
+    }
+
+    /// The node id, or a random one (16 hex digits) when none is set.
+    pub(crate) fn node_or_random(&self) -> String {
+        let id = self.node_id.trim();
+        if !id.is_empty() {
+            return id
+                .chars()
+                .filter(|c| c.is_ascii_graphic())
+                .take(64)
+                .collect();
+        }
+        let mut b = [0u8; 8];
+        let _ = getrandom::getrandom(&mut b);
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// The lease, at least 300 ms.
+    pub(crate) fn lease(&self) -> u64 {
+        self.lease_ms.max(300)
+    }
+}
+
+/// Redis key names (one prefix for every key of the cluster).
+pub(crate) mod keys {
+    /// The lease of a room: the owner node's id.
+    pub fn lease(code: &str) -> String {
+        format!("os:lease:{code}")
+    }
+    /// The stored record of a room.
+    pub fn room(code: &str) -> String {
+        format!("os:room:{code}")
+    }
+    /// Media bytes by SHA-256.
+    pub fn media(sha: &str) -> String {
+        format!("os:media:{sha}")
+    }
+    /// A node's heartbeat (its open rooms), expiring with its lease time.
+    pub fn node(id: &str) -> String {
+        format!("os:node:{id}")
+    }
+    /// The ids of the nodes seen.
+    pub const NODES: &str = "os:nodes";
+    /// The pub/sub channel a node listens on.
+    pub fn bus(id: &str) -> String {
+        format!("os:bus:{id}")
+    }
+}

@@ -1,0 +1,225 @@
+//! Relay nodes on one Redis act as one relay (`--redis-url`, issue 15), over real
+//! sockets with a Redis of the test's own: host and participants on different
+//! nodes follow one room; every room rule holds across nodes (duplicate client
+//! id, wrong password, room full, `max_rooms`); two nodes racing to create one
+//! code give one room; with Redis down a request that needs it gets
+//! `transport-unavailable` and `/health` says so, and the room is intact once
+//! Redis is back.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod net;
+#[path = "net/redis.rs"]
+mod redis_server;
+
+use net::{config, create_room, http, join_room, Client, Server, CODE};
+use online_sync::server::cluster::ClusterConfig;
+use online_sync::server::ServerConfig;
+use redis_server::RedisServer;
+use serde_json::json;
+use std::time::Duration;
+
+const HELLO: &str =
+    r#"{"type":"notify","action":"subscribe","payload":{"sessionCode":"","features":["resume"]}}"#;
+
+/// A node of the cluster on `redis`, with a short lease so tests see its ticks.
+fn node(redis: &RedisServer, id: &str) -> ServerConfig {
+    let mut c = ClusterConfig::new(redis.url());
+    c.node_id = id.to_string();
+    c.lease_ms = 600;
+    c.place_timeout_ms = 3_000;
+    ServerConfig {
+        cluster: Some(c),
+        shards: 2,
+        ..config()
+    }
+}
+
+async fn nodes(redis: &RedisServer, n: usize, f: impl Fn(&mut ServerConfig)) -> Vec<Server> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut c = node(redis, &format!("node-{i}"));
+        f(&mut c);
+        out.push(Server::start(c).await);
+    }
+    out
+}
+
+async fn negotiated(s: &Server) -> Client {
+    let mut c = s.client().await;
+    c.send_text(HELLO).await;
+    c.event(|e| e["type"] == "relay-features").await;
+    c
+}
+
+#[tokio::test]
+async fn host_and_participants_on_different_nodes_share_one_room() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 3, |_| {}).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "pw-1").await;
+    let mut a = negotiated(&n[1]).await;
+    let joined = join_room(&mut a, "guest-a", "pw-1").await;
+    assert_eq!(joined["hostClientId"], "host-1");
+    assert!(joined["resumeToken"].is_string(), "{joined}");
+    let mut b = negotiated(&n[2]).await;
+    join_room(&mut b, "guest-b", "pw-1").await;
+    host.ok(
+        "updateSessionState",
+        json!({"sessionCode": CODE, "payload": {"isPlaying": true, "currentIndex": 3}}),
+    )
+    .await;
+    for c in [&mut a, &mut b] {
+        let e = c.event(|e| e["type"] == "session-state-updated").await;
+        assert_eq!(e["state"]["revision"], 1, "{e}");
+        assert_eq!(e["state"]["currentIndex"], 3, "{e}");
+    }
+    // The rules of the room's core, across nodes.
+    let mut c = negotiated(&n[2]).await;
+    let dup = c
+        .err(
+            "joinRoom",
+            json!({"sessionCode": CODE, "clientId": "guest-a", "password": "pw-1"}),
+        )
+        .await;
+    assert_eq!(dup, "duplicate-client-id");
+    let wrong = c
+        .err(
+            "joinRoom",
+            json!({"sessionCode": CODE, "clientId": "guest-c", "password": "nope"}),
+        )
+        .await;
+    assert_eq!(wrong, "invalid-password");
+    let forbidden = a
+        .err(
+            "updateSessionState",
+            json!({"sessionCode": CODE, "payload": {"isPlaying": false}}),
+        )
+        .await;
+    assert_eq!(forbidden, "forbidden-not-host");
+    let snap = b.ok("getRoomSnapshot", json!({"sessionCode": CODE})).await;
+    assert_eq!(snap["participantsCount"], 3, "{snap}");
+    // A participant on another node leaves: the host sees it.
+    a.ok("leaveRoom", json!({"sessionCode": CODE})).await;
+    let left = host
+        .event(|e| e["type"] == "room-updated" && e["source"] == "participant-left")
+        .await;
+    assert_eq!(left["snapshot"]["participantsCount"], 2, "{left}");
+}
+
+#[tokio::test]
+async fn a_room_full_on_one_node_is_full_on_every_node() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 2, |c| c.relay.max_participants = 2).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "").await;
+    let mut a = negotiated(&n[1]).await;
+    join_room(&mut a, "guest-a", "").await;
+    let mut b = negotiated(&n[0]).await;
+    let full = b
+        .err(
+            "joinRoom",
+            json!({"sessionCode": CODE, "clientId": "guest-b", "password": ""}),
+        )
+        .await;
+    assert_eq!(full, "room-full");
+}
+
+#[tokio::test]
+async fn two_nodes_racing_to_create_one_code_make_one_room() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 2, |_| {}).await;
+    for round in 0..5 {
+        let code = format!("RACE-{:04}", 2000 + round);
+        let mut a = negotiated(&n[0]).await;
+        let mut b = negotiated(&n[1]).await;
+        let create = |host: &str| {
+            json!({"sessionCode": code, "hostClientId": host, "sessionName": "r",
+                "controlMode": "shared-pause", "password": "", "hostDisplayName": host})
+        };
+        let (ra, rb) = tokio::join!(
+            a.request("createRoom", create("host-a")),
+            b.request("createRoom", create("host-b"))
+        );
+        let oks = [&ra, &rb].iter().filter(|r| r["ok"] == true).count();
+        assert_eq!(oks, 1, "round {round}: {ra} / {rb}");
+        let lost = if ra["ok"] == true { &rb } else { &ra };
+        assert_eq!(lost["error"], "session-already-exists", "{lost}");
+    }
+}
+
+#[tokio::test]
+async fn max_rooms_counts_the_rooms_of_every_node() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 2, |c| c.relay.max_rooms = 2).await;
+    let create = |code: &str| {
+        json!({"sessionCode": code, "hostClientId": "h", "sessionName": "r",
+            "controlMode": "shared-pause", "password": "", "hostDisplayName": "h"})
+    };
+    let mut a = negotiated(&n[0]).await;
+    a.ok("createRoom", create("ROOM-2001")).await;
+    let mut b = negotiated(&n[1]).await;
+    b.ok("createRoom", create("ROOM-2002")).await;
+    // Each node learns the other's count with its next heartbeat (a third of
+    // the lease); wait for a few.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let mut c = negotiated(&n[0]).await;
+    let refused = c.err("createRoom", create("ROOM-2003")).await;
+    assert_eq!(refused, "server-room-limit");
+}
+
+#[tokio::test]
+async fn with_redis_down_requests_say_transport_unavailable_and_the_room_survives() {
+    let mut redis = RedisServer::start();
+    let n = nodes(&redis, 2, |_| {}).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "pw-2").await;
+    host.ok(
+        "updateSessionState",
+        json!({"sessionCode": CODE, "payload": {"currentIndex": 5}}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let health = http(n[1].addr, "GET", "/health").await;
+    assert!(health.body.contains(r#""redis":"up""#), "{}", health.body);
+    redis.stop();
+    let mut other = negotiated(&n[1]).await;
+    let e = other
+        .err(
+            "joinRoom",
+            json!({"sessionCode": "DOWN-2345", "clientId": "x", "password": ""}),
+        )
+        .await;
+    assert_eq!(e, "transport-unavailable");
+    let health = http(n[1].addr, "GET", "/health").await;
+    assert!(health.body.contains(r#""redis":"down""#), "{}", health.body);
+    let metrics = http(n[1].addr, "GET", "/metrics").await;
+    assert!(
+        metrics.body.contains("posechrono_relay_redis_errors_total"),
+        "{}",
+        metrics.body
+    );
+    assert!(!metrics
+        .body
+        .contains("posechrono_relay_redis_errors_total 0\n"));
+    redis.restart();
+    // Back: a participant on the other node joins the room, state intact (the
+    // host's node let the room go or kept it; either way it is whole).
+    let mut guest = None;
+    for _ in 0..50 {
+        let mut c = negotiated(&n[1]).await;
+        let r = c
+            .request(
+                "joinRoom",
+                json!({"sessionCode": CODE, "clientId": "guest-1", "password": "pw-2"}),
+            )
+            .await;
+        if r["ok"] == true {
+            assert_eq!(r["result"]["sessionState"]["currentIndex"], 5, "{r}");
+            assert_eq!(r["result"]["sessionStateRevision"], 1, "{r}");
+            guest = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(guest.is_some(), "the room is joinable once redis is back");
+}
