@@ -64,6 +64,14 @@ else
   TRANSPORT=websocket node --test tests/js/
 fi
 
+step "the same JS scenarios across a cluster: 3 relay nodes on one Redis per relay (TRANSPORT=cluster)"
+# tests/js/cluster.mjs starts a redis-server of its own per relay and stops it.
+if (( $(node -p 'process.versions.node.split(".")[0]') < 22 )); then
+  TRANSPORT=cluster node --experimental-websocket --test tests/js/
+else
+  TRANSPORT=cluster node --test tests/js/
+fi
+
 step "the same JS scenarios on the deployed Node relay (TRANSPORT=deployed, needs NODE_RELAY_DIR)"
 # The deployed relay is public but may not be redistributed: it is never part of
 # this project. With a local checkout (NODE_RELAY_DIR, with node_modules/ws) our

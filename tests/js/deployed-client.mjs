@@ -5,12 +5,15 @@
 // pack checked with SHA-256 over JSON.stringify(JSON.parse(reply).result.pack),
 // media sent and fetched as base64 and checked by size and SHA-256.
 //
-// Usage: node --experimental-websocket deployed-client.mjs ws://127.0.0.1:PORT
+// Usage: node --experimental-websocket deployed-client.mjs ws://127.0.0.1:PORT [GUEST_URL]
+// (GUEST_URL: where the participant connects, e.g. another node of a cluster;
+// default: the host's URL).
 // Prints one JSON summary line on stdout and exits 0 on success, 1 on failure.
 
 import { createHash, getRandomValues } from "node:crypto";
 
 const url = process.argv[2];
+const guestUrl = process.argv[3] || url;
 const REQUEST_TIMEOUT_MS = 8000;
 
 function sha256Hex(data) {
@@ -130,7 +133,7 @@ async function main() {
   const sessionCode = randomSessionCode();
   const password = "mot de passe";
   const host = createTransport(url);
-  const guest = createTransport(url);
+  const guest = createTransport(guestUrl);
   const hostEvents = recorder();
   const guestEvents = recorder();
 

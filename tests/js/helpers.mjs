@@ -8,6 +8,9 @@
 //   127.0.0.1 with the options as `POSECHRONO_SYNC_*` env vars; see
 //   tests/browser/helpers.mjs), clients are `SyncClient.websocket(url, ...)` over
 //   node's global `WebSocket` (`node --experimental-websocket` before node 22).
+// - `cluster`: as `websocket`, but each relay is three relay binaries on one
+//   Redis of its own (`--redis-url`, issue 15), and the clients of one relay go to
+//   its nodes in turn: a host on one node, its participants on the others.
 // - `deployed`: as `websocket`, but each relay is the deployed Node relay of a
 //   local checkout (`NODE_RELAY_DIR`, with `node_modules/ws`; never part of this
 //   project). Our client must behave there as the deployed clients do: tests of
@@ -26,16 +29,18 @@ import init, { MockRelay, SyncClient } from "../../pkg/online_sync.js";
 
 export { MockRelay, SyncClient };
 
-/** `mock`, `websocket` or `deployed` (env `TRANSPORT`). */
+/** `mock`, `websocket`, `cluster` or `deployed` (env `TRANSPORT`). */
 export const TRANSPORT = process.env.TRANSPORT || "mock";
 assert.ok(
-  ["mock", "websocket", "deployed"].includes(TRANSPORT),
-  `TRANSPORT=${TRANSPORT}: expected mock, websocket or deployed`,
+  ["mock", "websocket", "cluster", "deployed"].includes(TRANSPORT),
+  `TRANSPORT=${TRANSPORT}: expected mock, websocket, cluster or deployed`,
 );
+/** Whether each relay is three nodes of a cluster on one Redis. */
+export const CLUSTER = TRANSPORT === "cluster";
 /** Whether the relays are the deployed Node relay (a checkout at `NODE_RELAY_DIR`). */
 export const DEPLOYED = TRANSPORT === "deployed";
 /** Whether the clients talk to relay processes over real sockets. */
-export const WEBSOCKET = TRANSPORT === "websocket" || DEPLOYED;
+export const WEBSOCKET = TRANSPORT === "websocket" || CLUSTER || DEPLOYED;
 if (DEPLOYED) {
   assert.ok(
     existsSync(join(process.env.NODE_RELAY_DIR || "/nonexistent", "scripts/sync-relay-server.js")),
@@ -148,6 +153,10 @@ const ownRelays = [];
 /** Starts the relay binary (or, `deployed`, the Node relay) with these relay options. */
 async function startRelayProcess(options) {
   if (DEPLOYED) return startNodeRelay(relayEnv(options));
+  if (CLUSTER) {
+    const { startCluster } = await import("./cluster.mjs");
+    return startCluster(relayEnv(options));
+  }
   const { startRelay } = await import("../browser/helpers.mjs");
   const started = await startRelay({ env: relayEnv(options) });
   return { ...started, url: started.wsUrl, options };
@@ -248,7 +257,9 @@ after(async () => {
 
 /** A client of relay `r` (`options`: `{clientId?, requestTimeoutMs?}`), freed after the test. */
 export function connect(r, options = {}) {
-  const c = WEBSOCKET ? SyncClient.websocket(r.url, options) : SyncClient.mock(r, options);
+  // A cluster's clients go to its nodes in turn.
+  const url = CLUSTER ? r.nextUrl() : r.url;
+  const c = WEBSOCKET ? SyncClient.websocket(url, options) : SyncClient.mock(r, options);
   clients.add(c);
   return c;
 }
@@ -287,6 +298,10 @@ async function establishedOn(port) {
  * relay's sockets that neither side has begun to close (count a `fresh` relay).
  */
 export async function connectionCount(r) {
+  if (CLUSTER) {
+    const counts = await Promise.all(r.ports.map(establishedOn));
+    return counts.reduce((a, b) => a + b, 0);
+  }
   return WEBSOCKET ? establishedOn(r.port) : r.connectionCount();
 }
 

@@ -1,0 +1,96 @@
+// TRANSPORT=cluster (tests/js/helpers.mjs): one relay of the scenario suites is
+// three relay binaries (`--redis-url`) on a Redis of its own, started on free
+// ports and stopped with the relay. The relay object is the one of
+// `TRANSPORT=websocket`, plus `urls`, `ports` and `nextUrl()` (the node of the
+// next client: in turn).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Nodes per relay. */
+export const NODES = 3;
+
+/** A `redis-server` on a free port (no persistence: it lives as long as the relay). */
+export async function startRedis() {
+  const { closedPort } = await import("../browser/helpers.mjs");
+  const port = await closedPort();
+  const dir = mkdtempSync(join(tmpdir(), "online-sync-redis-"));
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  child.stderr.on("data", (chunk) => (log += chunk));
+  const exited = new Promise((r) => child.once("exit", r));
+  const onExit = () => child.kill("SIGKILL");
+  process.once("exit", onExit);
+  exited.then(() => process.off("exit", onExit));
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const up = await new Promise((ok) => {
+      const s = tcpConnect(port, "127.0.0.1", () => {
+        s.end();
+        ok(true);
+      });
+      s.on("error", () => ok(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on ${port}:\n${log}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Whether `env` sets a limit counted per node (connections in total or per
+ * address): such a relay sends every client to its first node, where the limit
+ * is the one the test means (docs/cluster.md: per-node limits).
+ */
+function perNodeLimit(env) {
+  const perIp = env.POSECHRONO_SYNC_MAX_CONNECTIONS_PER_IP;
+  return "POSECHRONO_SYNC_MAX_CONNECTIONS" in env || (perIp !== undefined && perIp !== "100000");
+}
+
+/** Three nodes on one new Redis, with the relay options `env`. */
+export async function startCluster(env) {
+  // Every node and the Redis add an exit hook (tests/browser/helpers.mjs).
+  process.setMaxListeners(Math.max(process.getMaxListeners(), 100));
+  const oneNode = perNodeLimit(env);
+  const { startRelay } = await import("../browser/helpers.mjs");
+  const redis = await startRedis();
+  const nodes = [];
+  for (let i = 0; i < NODES; i++) {
+    nodes.push(await startRelay({ env: { ...env, POSECHRONO_SYNC_REDIS_URL: redis.url, POSECHRONO_SYNC_NODE_ID: `node-${i}` } }));
+  }
+  let next = 0;
+  return {
+    port: nodes[0].port,
+    ports: nodes.map((n) => n.port),
+    url: nodes[0].wsUrl,
+    wsUrl: nodes[0].wsUrl,
+    urls: nodes.map((n) => n.wsUrl),
+    httpUrl: nodes[0].httpUrl,
+    nodes,
+    nextUrl() {
+      if (oneNode) return nodes[0].wsUrl;
+      const url = nodes[next % nodes.length].wsUrl;
+      next += 1;
+      return url;
+    },
+    log: () => nodes.map((n, i) => `--- node-${i}\n${n.log()}`).join("\n"),
+    async kill() {
+      await Promise.all(nodes.map((n) => n.kill()));
+      await redis.kill();
+    },
+  };
+}
