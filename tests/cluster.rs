@@ -4,14 +4,16 @@
 //! id, wrong password, room full, `max_rooms`); two nodes racing to create one
 //! code give one room; with Redis down a request that needs it gets
 //! `transport-unavailable` and `/health` says so, and the room is intact once
-//! Redis is back.
+//! Redis is back; a node that loses a room's lease lets the room go and writes
+//! it no more; a room closed and opened again at once keeps its owner; rooms are
+//! written again when Redis comes back without its data.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod net;
 #[path = "net/redis.rs"]
 mod redis_server;
 
-use net::{config, create_room, http, join_room, Client, Server, CODE};
+use net::{config, create_room, http, join_room, Client, Ended, Server, CODE};
 use online_sync::server::cluster::ClusterConfig;
 use online_sync::server::ServerConfig;
 use redis_server::RedisServer;
@@ -222,4 +224,86 @@ async fn with_redis_down_requests_say_transport_unavailable_and_the_room_survive
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(guest.is_some(), "the room is joinable once redis is back");
+}
+
+#[tokio::test]
+async fn a_room_closed_and_created_again_at_once_keeps_its_owner() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 2, |_| {}).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "").await;
+    host.ok("leaveRoom", json!({"sessionCode": CODE})).await;
+    let mut again = negotiated(&n[0]).await;
+    create_room(&mut again, "pw-3").await;
+    // Past two lease renewals: the new room is still served, from any node.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let mut guest = negotiated(&n[1]).await;
+    join_room(&mut guest, "guest-1", "pw-3").await;
+    again
+        .ok(
+            "updateSessionState",
+            json!({"sessionCode": CODE, "payload": {"currentIndex": 1}}),
+        )
+        .await;
+    let e = guest.event(|e| e["type"] == "session-state-updated").await;
+    assert_eq!(e["state"]["currentIndex"], 1, "{e}");
+}
+
+#[tokio::test]
+async fn a_node_that_loses_its_lease_lets_the_room_go() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 1, |_| {}).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stored: Vec<u8> = redis.query(redis::cmd("GET").arg(format!("os:room:{CODE}")));
+    assert!(!stored.is_empty(), "the room is written to redis");
+    // Another node takes the lease (as if this node's had expired).
+    let _: () = redis.query(
+        redis::cmd("SET")
+            .arg(format!("os:lease:{CODE}"))
+            .arg("intruder"),
+    );
+    assert_eq!(host.ended().await, Ended::Close(1012, "room-moved".into()));
+    // This node wrote nothing more: the record is the one before.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after: Vec<u8> = redis.query(redis::cmd("GET").arg(format!("os:room:{CODE}")));
+    assert_eq!(after, stored);
+}
+
+#[tokio::test]
+async fn rooms_are_written_again_when_redis_comes_back_without_its_data() {
+    let mut redis = RedisServer::start();
+    let n = nodes(&redis, 2, |_| {}).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "pw-4").await;
+    host.ok(
+        "updateSessionState",
+        json!({"sessionCode": CODE, "payload": {"currentIndex": 7}}),
+    )
+    .await;
+    redis.restart_empty();
+    // The owner renews (taking its lease again: nobody else can have it) and
+    // writes its rooms again. (A client of another node that names the room
+    // before that may take the lease first: docs/cluster.md, Redis without
+    // persistence.)
+    let key = format!("os:room:{CODE}");
+    for _ in 0..100 {
+        if redis.query::<bool>(redis::cmd("EXISTS").arg(&key)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let lease: Option<String> = redis.query(redis::cmd("GET").arg(format!("os:lease:{CODE}")));
+    assert_eq!(lease.as_deref(), Some("node-0"));
+    let mut c = negotiated(&n[1]).await;
+    let r = c
+        .request(
+            "joinRoom",
+            json!({"sessionCode": CODE, "clientId": "guest-1", "password": "pw-4"}),
+        )
+        .await;
+    let joined = (r["ok"] == true).then_some(r);
+    let r = joined.expect("the room is served again");
+    assert_eq!(r["result"]["sessionState"]["currentIndex"], 7, "{r}");
 }

@@ -102,6 +102,21 @@ impl RedisServer {
         self.stop();
         self.spawn();
     }
+
+    /// Starts it again on the same port with nothing of its data (a Redis run
+    /// without persistence that restarted).
+    pub fn restart_empty(&mut self) {
+        self.stop();
+        for entry in std::fs::read_dir(self.dir()).expect("redis dir").flatten() {
+            let p = entry.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+        self.spawn();
+    }
 }
 
 impl Drop for RedisServer {

@@ -17,9 +17,11 @@ pub fn eval(script: &str, keys: &[String]) -> redis::Cmd {
 
 /// Renews a lease. `KEYS`: lease, room. `ARGV`: node, ms, young (the room may
 /// not be written yet), may_retake (the holder renewed within its lease).
-/// Returns 1: held (renewed, or taken again after Redis lost it while the room's
-/// record is there); 2: released (no room behind it, past its young time);
-/// 0: lost (another node holds it, or it is gone and may not be taken again).
+/// Returns 1: held (renewed; or taken again after Redis lost it, e.g. a Redis
+/// restarted without its data: nobody else can have taken it meanwhile, as the
+/// holder lets its rooms go before its lease could expire); 2: released (no room
+/// behind it any more, past its young time); 0: lost (another node holds it, or
+/// it is gone and may not be taken again).
 pub const RENEW: &str = r"local v = redis.call('GET', KEYS[1])
 if v == ARGV[1] then
   if ARGV[3] == '1' or redis.call('EXISTS', KEYS[2]) == 1 then
@@ -29,7 +31,7 @@ if v == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 2
 end
-if not v and ARGV[4] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
+if not v and ARGV[4] == '1' then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
@@ -43,11 +45,12 @@ redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
 for i = 3, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 return 1";
 
-/// Deletes a room's record and releases its lease, while the lease is held.
-/// `KEYS`: lease, room. `ARGV`: node. Returns 1: deleted; 0: refused.
+/// Deletes a room's record while the lease is held. `KEYS`: lease, room.
+/// `ARGV`: node. Returns 1: deleted; 0: refused. The lease stays until the next
+/// renewal finds no room behind it ([`RENEW`] returns 2): a room created again
+/// with the same code meanwhile keeps its owner.
 pub const DELETE: &str = r"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
-redis.call('DEL', KEYS[1])
 return 1";
 
 /// Who owns `code`: the node id, or `None`.
