@@ -307,3 +307,46 @@ async fn rooms_are_written_again_when_redis_comes_back_without_its_data() {
     let r = joined.expect("the room is served again");
     assert_eq!(r["result"]["sessionState"]["currentIndex"], 7, "{r}");
 }
+
+#[tokio::test]
+async fn a_dead_owners_lease_is_waited_out_up_to_the_place_timeout() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 1, |c| {
+        if let Some(cl) = c.cluster.as_mut() {
+            cl.place_timeout_ms = 400;
+        }
+    })
+    .await;
+    let join = |code: &str| json!({"sessionCode": code, "clientId": "g", "password": ""});
+    // A lease of a node with no heartbeat (dead), longer than the wait.
+    let _: () = redis.query(
+        redis::cmd("SET")
+            .arg("os:lease:GHST-2345")
+            .arg("ghost")
+            .arg("PX")
+            .arg(60_000),
+    );
+    let mut c = negotiated(&n[0]).await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        c.err("joinRoom", join("GHST-2345")).await,
+        "transport-unavailable"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    // One that expires within the wait: the room is placed here (and has no room).
+    let _: () = redis.query(
+        redis::cmd("SET")
+            .arg("os:lease:GHST-2346")
+            .arg("ghost")
+            .arg("PX")
+            .arg(150),
+    );
+    assert_eq!(
+        c.err("joinRoom", join("GHST-2346")).await,
+        "session-not-found"
+    );
+}

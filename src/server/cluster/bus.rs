@@ -198,25 +198,55 @@ pub async fn subscribe(link: Link, node: String, out: mpsc::UnboundedSender<Hear
     }
 }
 
+/// A letter that could not be published: to this node, about this connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undelivered {
+    /// The node it was for.
+    pub to: String,
+    /// The connection it was about (on the origin).
+    pub conn: u64,
+    /// Whether it went owner to origin (a frame for the client).
+    pub to_origin: bool,
+}
+
 /// Publishes letters in order, up to [`BATCH`] per round trip, until `rx` closes.
-/// A batch that fails is dropped (counted); the bus break it comes with makes
-/// both ends close the clients that crossed nodes.
-pub async fn publish(link: Link, mut rx: mpsc::UnboundedReceiver<(String, Letter)>) {
+/// A batch that fails is dropped (counted) and its letters reported on `failed`:
+/// the gateway closes the clients concerned, which resume (no client goes on
+/// with a message or a frame missing).
+pub async fn publish(
+    link: Link,
+    mut rx: mpsc::UnboundedReceiver<(String, Letter)>,
+    failed: mpsc::UnboundedSender<Vec<Undelivered>>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let mut pipe = redis::pipe();
+        let mut sent = Vec::with_capacity(batch.len());
         for (to, letter) in batch.drain(..) {
             pipe.cmd("PUBLISH")
                 .arg(keys::bus(&to))
                 .arg(letter.encode())
                 .ignore();
+            let to_origin = matches!(
+                letter.body,
+                Envelope::Text(_) | Envelope::Binary(_) | Envelope::Close(..)
+            );
+            sent.push(Undelivered {
+                to,
+                conn: letter.conn,
+                to_origin,
+            });
         }
-        let n = pipe.len() as u64;
+        let n = sent.len() as u64;
         match link.pipe::<()>(pipe).await {
             Ok(()) => {
                 link.health.published.fetch_add(n, Ordering::Relaxed);
             }
-            Err(e) => tracing::warn!(error = %e, letters = n, "cluster bus publish failed"),
+            Err(e) => {
+                tracing::warn!(error = %e, letters = n, "cluster bus publish failed");
+                sent.dedup();
+                let _ = failed.send(sent);
+            }
         }
     }
 }

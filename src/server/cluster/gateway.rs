@@ -117,8 +117,17 @@ impl Cluster {
             heard_tx,
         ));
         let (pub_tx, pub_rx) = mpsc::unbounded_channel();
-        tokio::spawn(bus::publish(self.link.clone(), pub_rx));
         let (events, events_rx) = mpsc::unbounded_channel();
+        let (failed_tx, mut failed_rx) = mpsc::unbounded_channel();
+        tokio::spawn(bus::publish(self.link.clone(), pub_rx, failed_tx));
+        let undelivered = events.clone();
+        tokio::spawn(async move {
+            while let Some(f) = failed_rx.recv().await {
+                if undelivered.send(Event::Undelivered(f)).is_err() {
+                    return;
+                }
+            }
+        });
         let g = Gateway {
             node: self.node.clone(),
             cfg: self.cfg.clone(),
@@ -184,6 +193,7 @@ struct Msg {
 pub(super) enum Event {
     Placed(SessionCode, Result<Placed, super::link::LinkError>),
     Ticked(Box<Ticked>),
+    Undelivered(Vec<bus::Undelivered>),
 }
 
 pub(super) struct Gateway {
@@ -225,6 +235,7 @@ impl Gateway {
                 Some(e) = events.recv() => match e {
                     Event::Placed(code, r) => self.placed(code, r),
                     Event::Ticked(t) => self.ticked(*t),
+                    Event::Undelivered(u) => self.undelivered(u),
                 },
                 _ = tick.tick() => self.tick(),
             }
@@ -514,7 +525,11 @@ impl Gateway {
         match body {
             Envelope::Connect { ip, asked } => self.proxy(from, conn, ip, asked),
             Envelope::Message(raw) => {
-                let Some(&id) = self.proxied.get(&(from, conn)) else {
+                let Some(&id) = self.proxied.get(&(from.clone(), conn)) else {
+                    // A client this node no longer serves (it left after a lost
+                    // letter): its node closes it, and it resumes.
+                    let (code, reason) = ROOM_MOVED;
+                    self.send(&from, conn, Envelope::Close(code, reason.to_string()));
                     return;
                 };
                 let code = route(&raw).code;
@@ -551,6 +566,20 @@ impl Gateway {
             Envelope::Binary(bytes) => self.deliver(conn, Outbound::Binary(bytes)),
             Envelope::Close(code, reason) => {
                 self.deliver(conn, Outbound::Close(code, static_reason(&reason)));
+            }
+        }
+    }
+
+    /// Letters that were not published: the clients they were about start over
+    /// from a resume (a proxied client leaves; a client of this node is closed).
+    fn undelivered(&mut self, letters: Vec<bus::Undelivered>) {
+        for u in letters {
+            if u.to_origin {
+                if let Some(&id) = self.proxied.get(&(u.to, u.conn)) {
+                    self.disconnect(id);
+                }
+            } else {
+                self.close(u.conn, ROOM_MOVED);
             }
         }
     }

@@ -134,3 +134,30 @@ pub(crate) mod keys {
         format!("os:bus:{id}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lease_is_at_least_300_ms() {
+        let mut c = ClusterConfig::new("redis://127.0.0.1:1");
+        assert_eq!(c.lease(), DEFAULT_LEASE_MS);
+        c.lease_ms = 299;
+        assert_eq!(c.lease(), 300);
+        c.lease_ms = 300;
+        assert_eq!(c.lease(), 300);
+    }
+
+    #[test]
+    fn a_node_id_is_kept_printable_or_made_up() {
+        let mut c = ClusterConfig::new("redis://127.0.0.1:1");
+        let a = c.node_or_random();
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, c.node_or_random(), "random per call");
+        c.node_id = " node a\n".into();
+        assert_eq!(c.node_or_random(), "nodea");
+        c.node_id = "x".repeat(100);
+        assert_eq!(c.node_or_random().len(), 64);
+    }
+}
