@@ -9,7 +9,7 @@ use super::link::Link;
 use super::mock::MockRelay;
 use super::websocket::{self, WebSocketLink};
 use crate::client::{ClientCore, OpId};
-use crate::error::{Code, SyncError};
+use crate::error::SyncError;
 use crate::settings::ClientSettings;
 use js_sys::{Function, Promise};
 use std::rc::Rc;
@@ -87,7 +87,10 @@ impl SyncClient {
         SyncClient::create(&options, |_| relay.link())
     }
 
-    /// A client of the WebSocket relay at `url` (`ws://` or `wss://`). Options:
+    /// A client of the WebSocket relay at `url` (`ws://` or `wss://`), or at a
+    /// list of URLs (the nodes of a relay cluster, at most 16) tried in turn:
+    /// the first connect dials the first, each reconnect after a failed connect
+    /// or a lost connection dials the next, wrapping around. Options:
     /// `{clientId?, requestTimeoutMs?}`. It connects on the first call that needs
     /// the relay and reconnects after a drop; a connect that fails, or does not
     /// open within `requestTimeoutMs`, rejects the waiting calls with
@@ -96,12 +99,13 @@ impl SyncClient {
     ///
     /// # Errors
     /// `invalid-argument` when `url` is not a `ws://` or `wss://` URL with a host
-    /// (a fragment is refused too), or the options are wrong.
+    /// (a fragment is refused too) nor a list of 1 to 16 of them, or the options
+    /// are wrong.
     pub fn websocket(url: JsValue, options: JsValue) -> Result<SyncClient, JsValue> {
-        let url = interop::string(&url).map_err(thrown)?;
-        let url = websocket::relay_url(&url).ok_or_else(|| thrown(Code::InvalidArgument.into()))?;
+        let urls = interop::strings(&url, websocket::MAX_RELAY_URLS, websocket::relay_url)
+            .map_err(thrown)?;
         SyncClient::create(&options, |settings| {
-            Box::new(WebSocketLink::new(url, settings.request_timeout_ms))
+            Box::new(WebSocketLink::new(urls, settings.request_timeout_ms))
         })
     }
 

@@ -107,6 +107,37 @@ pub(crate) fn string(value: &JsValue) -> Result<String, SyncError> {
     value.as_string().ok_or_else(bad)
 }
 
+/// A string argument, or a non-empty array of at most `max` strings, as a list
+/// of what `check` makes of each (`None` is `invalid-argument`). The array is
+/// read through `Reflect`: a getter or proxy trap that throws is
+/// `invalid-argument` too.
+pub(crate) fn strings(
+    value: &JsValue,
+    max: usize,
+    check: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, SyncError> {
+    let array = Array::is_array(value);
+    let len = if array {
+        Reflect::get(value, &JsValue::from_str("length")).map_err(|_| bad())?
+    } else {
+        JsValue::from(1)
+    };
+    let len = len.as_f64().unwrap_or(0.0) as usize;
+    if !(1..=max).contains(&len) {
+        return Err(bad());
+    }
+    let mut list = Vec::with_capacity(len);
+    for i in 0..len as u32 {
+        let item = if array {
+            Reflect::get(value, &i.into()).map_err(|_| bad())?
+        } else {
+            value.clone()
+        };
+        list.push(item.as_string().and_then(|s| check(&s)).ok_or_else(bad)?);
+    }
+    Ok(list)
+}
+
 /// A function argument that must be there.
 pub(crate) fn function(value: &JsValue) -> Result<Function, SyncError> {
     value.dyn_ref::<Function>().cloned().ok_or_else(bad)
@@ -568,5 +599,42 @@ mod tests {
         );
         Object::define_property(&evil, &JsValue::from_str("sessionName"), &descriptor);
         assert!(host_options(&evil).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn strings_take_one_or_a_list_of_1_to_max_each_checked() {
+        let obj = |json: &str| js_sys::JSON::parse(json).expect("json");
+        let list = |n: usize| {
+            let items: Vec<String> = (0..n).map(|i| format!("\"u{i}\"")).collect();
+            obj(&format!("[{}]", items.join(",")))
+        };
+        let keep = |s: &str| Some(s.to_uppercase());
+        let code = |r: Result<Vec<String>, SyncError>| r.map_err(|e| e.code().to_string());
+        assert_eq!(code(strings(&obj(r#""a""#), 3, keep)), Ok(vec!["A".into()]));
+        assert_eq!(
+            code(strings(&obj(r#"["a","b"]"#), 3, keep)),
+            Ok(vec!["A".into(), "B".into()])
+        );
+        assert_eq!(
+            code(strings(&list(3), 3, keep)).map(|v| v.len()),
+            Ok(3),
+            "at the edge"
+        );
+        let bad = Err("invalid-argument".to_string());
+        assert_eq!(code(strings(&list(4), 3, keep)), bad, "one past the edge");
+        for arg in [
+            "[]",
+            r#"["a",1]"#,
+            r#"[["a"]]"#,
+            r#"{"0":"a","length":1}"#,
+            "null",
+            "7",
+        ] {
+            assert_eq!(code(strings(&obj(arg), 3, keep)), bad, "{arg}");
+        }
+        // Any entry `check` refuses fails the whole list.
+        let no_b = |s: &str| (s != "b").then(|| s.to_string());
+        assert_eq!(code(strings(&obj(r#"["a","b"]"#), 3, no_b)), bad);
+        assert_eq!(code(strings(&JsValue::UNDEFINED, 3, keep)), bad);
     }
 }

@@ -2,6 +2,12 @@
 //! `ws://` or `wss://` URL, on gloo-net's `WebSocket` (a `Stream` of messages and
 //! a `Sink` of frames over the host's `WebSocket`).
 //!
+//! A link may have a list of URLs (the nodes of a relay cluster): the first
+//! connect dials the first URL, and every connect after a connection that
+//! failed or was lost (the client's reconnect) dials the next one, wrapping
+//! around. A connection the client closed itself (an idle link it released)
+//! keeps its URL.
+//!
 //! Each connection is one task ([`run`], started with `spawn_local`) that owns
 //! the socket from `CONNECTING` until it ends. It reports `Opened` or
 //! `OpenFailed`, then every text frame (binary is decoded as UTF-8), then
@@ -40,9 +46,15 @@ pub(crate) fn relay_url(url: &str) -> Option<String> {
     (scheme_ok && !parsed.hostname().is_empty() && parsed.hash().is_empty()).then(|| parsed.href())
 }
 
-/// One client's link to the relay at a WebSocket URL.
+/// How many URLs `SyncClient.websocket` takes in a list, at most.
+pub(crate) const MAX_RELAY_URLS: usize = 16;
+
+/// One client's link to the relay at a WebSocket URL (or at one of a list).
 pub(crate) struct WebSocketLink {
-    url: String,
+    /// The relay's URLs, each checked with [`relay_url`]; never empty.
+    urls: Vec<String>,
+    /// The index in `urls` of the URL the next connect dials.
+    at: usize,
     connect_timeout_ms: u64,
     conn: Option<Conn>,
 }
@@ -54,11 +66,13 @@ struct Conn {
 }
 
 impl WebSocketLink {
-    /// A link to `url` (checked with [`relay_url`]); a connect that takes
-    /// longer than `connect_timeout_ms` fails.
-    pub(crate) fn new(url: String, connect_timeout_ms: u64) -> WebSocketLink {
+    /// A link to the relay at `urls` (each checked with [`relay_url`], at
+    /// least one), tried in turn; a connect that takes longer than
+    /// `connect_timeout_ms` fails.
+    pub(crate) fn new(urls: Vec<String>, connect_timeout_ms: u64) -> WebSocketLink {
         WebSocketLink {
-            url,
+            urls,
+            at: 0,
             connect_timeout_ms,
             conn: None,
         }
@@ -67,11 +81,17 @@ impl WebSocketLink {
 
 impl Link for WebSocketLink {
     fn open(&mut self, sink: Sink, _now: u64) {
-        self.conn = None;
+        // A connection the client did not close failed or was lost: next URL.
+        if self.conn.take().is_some() {
+            self.at += 1;
+        }
+        if self.at >= self.urls.len() {
+            self.at = 0;
+        }
         let (frames, frames_rx) = mpsc::unbounded();
         let (stop, stop_rx) = oneshot::channel();
         spawn_local(run(
-            self.url.clone(),
+            self.urls.get(self.at).cloned().unwrap_or_default(),
             self.connect_timeout_ms,
             sink,
             frames_rx,

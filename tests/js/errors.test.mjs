@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
-  client, connect, connectionCount, connectNowhere, DEPLOYED, JPEG, load, MockRelay, mockOnly, pack, PNG,
+  client, connect, connectionCount, connectNowhere, DEPLOYED, JPEG, load, MockRelay, mockOnly, NOWHERE, pack, PNG,
   rejectsWith, relay, session, SyncClient, throwsWith, until, WEBSOCKET,
 } from "./helpers.mjs";
 
@@ -263,6 +263,47 @@ describe("invalid-argument", () => {
     throwsWith(() => SyncClient.websocket(), "invalid-argument");
     throwsWith(() => SyncClient.websocket(new URL("ws://127.0.0.1:9")), "invalid-argument");
     throwsWith(() => client(r, "c").subscribe("not a function"), "invalid-argument");
+  });
+
+  it("SyncClient.websocket takes one URL or a list of 1 to 16, each checked", () => {
+    const urls = (n) => Array.from({ length: n }, (_, i) => `ws://127.0.0.1:${9000 + i}/sync`);
+    // No call, no connect: constructing a client only checks its arguments.
+    for (const ok of [NOWHERE, [NOWHERE], urls(2), urls(16), ["wss://a.example", " WS://b.example/x?y=1 "]]) {
+      SyncClient.websocket(ok, { requestTimeoutMs: 1000 }).free();
+    }
+    const evilProxy = new Proxy([NOWHERE], {
+      get() {
+        throw new Error("nope");
+      },
+    });
+    const evilItem = [NOWHERE];
+    Object.defineProperty(evilItem, 0, {
+      get() {
+        throw new Error("nope");
+      },
+    });
+    const bad = [
+      [], // empty
+      urls(17), // one past MAX_RELAY_URLS
+      urls(1000),
+      [NOWHERE, 8787], // not a string
+      [NOWHERE, null],
+      [NOWHERE, new URL(NOWHERE)],
+      [[NOWHERE]], // nested
+      [, NOWHERE], // a hole
+      [NOWHERE, "http://127.0.0.1:8787"], // any bad URL fails the list
+      [NOWHERE, "ws://"],
+      [NOWHERE, "ws://127.0.0.1:8787/#room"],
+      [NOWHERE, ""],
+      { 0: NOWHERE, length: 1 }, // array-like, not an array
+      evilProxy,
+      evilItem,
+    ];
+    for (const arg of bad) {
+      throwsWith(() => SyncClient.websocket(arg), "invalid-argument");
+    }
+    // The options are still checked with a list.
+    throwsWith(() => SyncClient.websocket([NOWHERE], { requestTimeoutMs: "soon" }), "invalid-argument");
   });
 
   it("a throwing getter is a bad argument, not a crash", async () => {

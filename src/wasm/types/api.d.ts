@@ -286,8 +286,13 @@ export class SyncClient {
    * after a drop; a refused or stalled connect, a close before the reply or no reply within
    * `requestTimeoutMs` rejects with `transport-unavailable` (as does every call where the host
    * has no `WebSocket`, e.g. Node.js 20).
+   *
+   * `url` may be a list of 1 to 16 URLs (the nodes of a relay cluster), tried in turn: the first
+   * connect dials the first, and each connect after a failed connect or a lost connection dials
+   * the next, wrapping around. An empty list, a longer one or any bad URL in it throws
+   * `invalid-argument`.
    */
-  static websocket(url: string, options?: ClientOptions): SyncClient;
+  static websocket(url: string | readonly string[], options?: ClientOptions): SyncClient;
   /** Calls `callback` at once, then after every change; returns the unsubscribe function. */
   subscribe(callback: (state: SyncState) => void): () => void;
   getState(): SyncState;

@@ -14,6 +14,8 @@ export async function demo(wasm: Uint8Array): Promise<void> {
   const relay = new MockRelay({ maxSessionPackBytes: 4096, passwordHashLogN: 4, disableMediaTransfer: false });
   const host = SyncClient.mock(relay, { clientId: "host-1" });
   const guest = SyncClient.websocket("ws://127.0.0.1:8787", { requestTimeoutMs: 5000 });
+  const nodes: readonly string[] = ["wss://a.example/sync", "wss://b.example/sync"];
+  SyncClient.websocket(nodes).free();
   const off: () => void = host.subscribe((state: SyncState) => {
     const status: "idle" | "connecting" | "hosting" | "joined" = state.status;
     const err: SyncErrorCode | "" = state.lastError;
@@ -86,6 +88,8 @@ export async function demo(wasm: Uint8Array): Promise<void> {
   await guest.joinSession({ password: "pw" });
   // @ts-expect-error: unknown relay option
   new MockRelay({ maxSessionPackByte: 1 });
+  // @ts-expect-error: a list of URLs holds strings only
+  SyncClient.websocket(["ws://127.0.0.1:8787", new URL("ws://127.0.0.1:8788")]);
   // @ts-expect-error: no public constructor
   new SyncClient();
   // @ts-expect-error: not an error code
