@@ -44,12 +44,15 @@ mod bus;
 mod gateway;
 mod lease;
 mod link;
+mod node;
 mod place;
+mod proxy;
 mod store;
 mod tick;
 
-pub use gateway::{start, Cluster, Wiring, ROOM_MOVED};
+pub use gateway::ROOM_MOVED;
 pub use link::RedisHealth;
+pub use node::{start, Cluster, Wiring};
 pub use store::RedisStore;
 
 /// What a node of a cluster needs.
