@@ -350,3 +350,35 @@ async fn a_dead_owners_lease_is_waited_out_up_to_the_place_timeout() {
         "session-not-found"
     );
 }
+
+#[tokio::test]
+async fn the_password_lockout_counts_guesses_from_every_node() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 3, |c| {
+        c.relay.password_lockout_max = 6;
+        c.relay.password_lockout_window_ms = 60_000;
+    })
+    .await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "right-pw").await;
+    let mut checked = 0;
+    // Guesses from one address, spread over the three nodes.
+    for i in 0..9 {
+        let mut guesser = n[i % 3].client().await;
+        let r = guesser
+            .request(
+                "joinRoom",
+                json!({"sessionCode": CODE, "clientId": format!("g{i}"), "password": format!("guess-{i}")}),
+            )
+            .await;
+        match r["error"].as_str() {
+            Some("invalid-password") => checked += 1,
+            Some("too-many-password-attempts") => {}
+            other => panic!("unexpected reply {other:?}: {r}"),
+        }
+    }
+    assert_eq!(
+        checked, 6,
+        "one window for the room and address, whatever the node"
+    );
+}
