@@ -1,10 +1,12 @@
 //! `fanout`: rooms x members, each host publishing `updates` session states that
 //! every member (the host included) receives. Measures each delivery's latency
 //! (host's send to the member's receipt), losses, and the relay's CPU per
-//! delivered message.
+//! delivered message. Over several nodes of a cluster, the clients are spread as
+//! [`Nodes`] says, the CPU is every node's together (Redis's apart), and the
+//! latencies of deliveries that crossed nodes are also given on their own.
 
-use crate::net::{self, Dialer, Rx, Tx};
-use crate::procfs::{self, Cpu};
+use crate::net::{self, Rx, Tx};
+use crate::nodes::Nodes;
 use crate::report::{Latencies, Report};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -127,8 +129,8 @@ async fn publish(
     tx
 }
 
-/// Runs the scenario against the relay at `dialer` whose process is `pid`.
-pub async fn run(dialer: &Dialer, pid: u32, f: Fanout) -> Result<Report, String> {
+/// Runs the scenario against the relay's `nodes`.
+pub async fn run(nodes: &Nodes, f: Fanout) -> Result<Report, String> {
     let clock = Arc::new(Clock {
         base: Instant::now(),
         sent: (0..f.rooms * f.updates)
@@ -140,14 +142,14 @@ pub async fn run(dialer: &Dialer, pid: u32, f: Fanout) -> Result<Report, String>
     let setup = Instant::now();
     let mut rooms = Vec::new();
     for r in 0..f.rooms {
-        let d = dialer.clone();
+        let d = nodes.clone();
         let members = f.members;
         rooms.push(tokio::spawn(async move {
-            let mut host = d.connect().await?;
+            let mut host = d.dialer(r, 0).connect().await?;
             net::create(&mut host, r).await?;
             let mut all = vec![host];
             for m in 1..members {
-                let mut ws = d.connect().await?;
+                let mut ws = d.dialer(r, m).connect().await?;
                 net::join(&mut ws, r, m).await?;
                 all.push(ws);
             }
@@ -166,7 +168,9 @@ pub async fn run(dialer: &Dialer, pid: u32, f: Fanout) -> Result<Report, String>
     for (r, room) in sockets.into_iter().enumerate() {
         for (m, ws) in room.into_iter().enumerate() {
             let (tx, rx) = ws.split();
-            receivers.push(tokio::spawn(receive(rx, r, clock.clone(), until.clone())));
+            let cross = nodes.crosses(r, m);
+            let lat = receive(rx, r, clock.clone(), until.clone());
+            receivers.push(tokio::spawn(async move { (cross, lat.await) }));
             if m == 0 {
                 publishers.push(tokio::spawn(publish(
                     tx,
@@ -182,7 +186,7 @@ pub async fn run(dialer: &Dialer, pid: u32, f: Fanout) -> Result<Report, String>
         }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let cpu0 = Cpu::of(pid);
+    let cpu0 = nodes.usage();
     let started = Instant::now();
     let _ = go_tx.send(true);
     if let Some(n) = &f.on_start {
@@ -193,17 +197,18 @@ pub async fn run(dialer: &Dialer, pid: u32, f: Fanout) -> Result<Report, String>
         held.push(p.await.map_err(|e| e.to_string())?);
     }
     let _ = until_tx.send(Instant::now() + Duration::from_secs(10));
-    let mut all = Vec::new();
+    let (mut crossed, mut local) = (Vec::new(), Vec::new());
     for r in receivers {
-        all.extend(r.await.map_err(|e| e.to_string())?);
+        let (cross, lat) = r.await.map_err(|e| e.to_string())?;
+        if cross { &mut crossed } else { &mut local }.extend(lat);
     }
     let elapsed = started.elapsed();
-    let cpu = cpu0.spent_until(&Cpu::of(pid));
-    let rss = procfs::rss(pid);
+    let (cpu, redis_cpu) = cpu0.spent_until(&nodes.usage());
+    let rss = nodes.rss();
     drop(held);
     let expected = f.rooms * f.members * f.updates;
-    let delivered = all.len();
-    let lat = Latencies::new(all);
+    let delivered = crossed.len() + local.len();
+    let lat = Latencies::new(crossed.iter().chain(&local).copied().collect());
     let mut rep = Report::new(if f.burst {
         "fanout-burst"
     } else {
@@ -225,6 +230,18 @@ pub async fn run(dialer: &Dialer, pid: u32, f: Fanout) -> Result<Report, String>
             cpu.as_secs_f64() * 1e6 / lat.len().max(1) as f64,
         )
         .set("relay_rss_kib", rss / 1024);
+    if nodes.len() > 1 {
+        rep.set("nodes", nodes.len())
+            .num("cross_share", nodes.cross_share(f.members))
+            .latencies("latency_cross", &Latencies::new(crossed))
+            .latencies("latency_local", &Latencies::new(local));
+    }
+    if let Some(redis) = redis_cpu {
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / lat.len().max(1) as f64;
+        rep.num("redis_cpu_ms", redis.as_secs_f64() * 1000.0)
+            .num("redis_cpu_us_per_delivery", per(redis))
+            .num("total_cpu_us_per_delivery", per(cpu + redis));
+    }
     Ok(rep)
 }
 

@@ -7,6 +7,9 @@
 //! online-sync-loadgen upload --addr 127.0.0.1:8787 --pid <relay pid> --rooms 50 --members 10
 //! online-sync-loadgen floor  --sockets 1000 --rounds 20 --frame-bytes 300
 //! online-sync-loadgen restart --relay-bin target/release/online-sync-relay --data-dir /tmp/d --rooms 1000
+//! online-sync-loadgen fanout --addr 127.0.0.1:8801,127.0.0.1:8802,127.0.0.1:8803 --pid 11,12,13 --redis-pid 10 --burst
+//! online-sync-loadgen rtt    --addr 127.0.0.1:8801,127.0.0.1:8802 --pid 11,12 --rooms 10 --requests 200
+//! online-sync-loadgen failover --relay-bin target/release/online-sync-relay --redis-url redis://127.0.0.1:6379 --rooms 100
 //! ```
 //!
 //! Every scenario prints a table on stderr and one JSON line on stdout. Sockets
@@ -14,7 +17,17 @@
 //! handshakes at once; the relay's CPU (`utime + stime`, per-thread run time)
 //! and RSS are read from `/proc/<pid>`. The relay's limits must let the load in
 //! (e.g. `POSECHRONO_SYNC_MAX_CONNECTIONS`, `_MAX_ROOMS`, `_STATE_RATE_MAX_MESSAGES`).
+//!
+//! A cluster of nodes on one Redis (issue 15) is given as lists: `--addr` and
+//! `--pid` name every node, in the same order, and `--redis-pid` its Redis.
+//! `fanout` (and `upload`) then spread each room over the nodes (`nodes.rs`),
+//! report the CPU of every node together and Redis's apart, and the latency of the
+//! deliveries that crossed nodes apart; with one address nothing changes.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod child;
+#[cfg(not(target_arch = "wasm32"))]
+mod failover;
 #[cfg(not(target_arch = "wasm32"))]
 mod fanout;
 #[cfg(not(target_arch = "wasm32"))]
@@ -24,17 +37,24 @@ mod idle;
 #[cfg(not(target_arch = "wasm32"))]
 mod net;
 #[cfg(not(target_arch = "wasm32"))]
+mod nodes;
+#[cfg(not(target_arch = "wasm32"))]
 mod procfs;
 #[cfg(not(target_arch = "wasm32"))]
 mod report;
 #[cfg(not(target_arch = "wasm32"))]
 mod restart;
 #[cfg(not(target_arch = "wasm32"))]
+mod resume;
+#[cfg(not(target_arch = "wasm32"))]
+mod rtt;
+#[cfg(not(target_arch = "wasm32"))]
 mod upload;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use crate::{fanout, floor, idle, net, procfs, restart, upload};
+    use crate::nodes::Nodes;
+    use crate::{failover, fanout, floor, idle, net, procfs, restart, rtt, upload};
     use clap::{Args, Parser, Subcommand};
     use std::net::SocketAddr;
     use std::path::PathBuf;
@@ -50,12 +70,32 @@ mod cli {
     /// The relay under load.
     #[derive(Args, Debug, Clone)]
     struct Target {
-        /// The relay's address.
-        #[arg(long, default_value = "127.0.0.1:8787")]
-        addr: SocketAddr,
-        /// The relay's process id (CPU and RSS from /proc).
+        /// The relay's address; a comma-separated list for the nodes of a cluster.
+        #[arg(long, default_value = "127.0.0.1:8787", value_delimiter = ',')]
+        addr: Vec<SocketAddr>,
+        /// The relay's process id (CPU and RSS from /proc); one per address.
+        #[arg(long, value_delimiter = ',', required = true)]
+        pid: Vec<u32>,
+        /// The process id of the cluster's Redis (its CPU, reported apart).
         #[arg(long)]
-        pid: u32,
+        redis_pid: Option<u32>,
+    }
+
+    impl Target {
+        /// Every node, dialed from one pool of source addresses.
+        fn nodes(&self) -> Result<Nodes, String> {
+            let first = net::Dialer::new(self.addr[0]);
+            let dialers = self.addr.iter().map(|a| first.to(*a)).collect();
+            Nodes::new(dialers, self.pid.clone(), self.redis_pid)
+        }
+
+        /// The one relay of a scenario that measures one process.
+        fn single(&self) -> Result<(net::Dialer, u32), String> {
+            match (self.addr.as_slice(), self.pid.as_slice()) {
+                ([addr], [pid]) => Ok((net::Dialer::new(*addr), *pid)),
+                _ => Err("this scenario takes one --addr and one --pid".into()),
+            }
+        }
     }
 
     #[derive(Args, Debug, Clone)]
@@ -127,6 +167,38 @@ mod cli {
             #[arg(long, default_value_t = 300)]
             frame_bytes: usize,
         },
+        /// One request's round trip at low load, on the room's node and across nodes.
+        Rtt {
+            #[command(flatten)]
+            target: Target,
+            #[arg(long, default_value_t = 10)]
+            rooms: usize,
+            /// Requests per member.
+            #[arg(long, default_value_t = 200)]
+            requests: usize,
+            /// Between a reply and the next request, ms.
+            #[arg(long, default_value_t = 20)]
+            interval_ms: u64,
+        },
+        /// Two cluster nodes on one Redis: kill -9 of the rooms' owner, time until
+        /// every client resumed on the other node.
+        Failover {
+            #[arg(long)]
+            relay_bin: PathBuf,
+            /// A Redis of this run alone (flushed): both nodes use it.
+            #[arg(long)]
+            redis_url: String,
+            /// Node A's port; node B listens on the next one.
+            #[arg(long, default_value_t = 18887)]
+            port: u16,
+            #[arg(long, default_value_t = 100)]
+            rooms: usize,
+            #[arg(long, default_value_t = 10)]
+            members: usize,
+            /// The nodes' --lease-ms.
+            #[arg(long, default_value_t = 3000)]
+            lease_ms: u64,
+        },
         /// Our relay with a data dir: kill -9, restart, time until every client resumed.
         Restart {
             #[arg(long)]
@@ -152,24 +224,51 @@ mod cli {
         let report = rt.block_on(async move {
             match cli.cmd {
                 Cmd::Fanout { target, rooms } => {
-                    let d = net::Dialer::new(target.addr);
-                    fanout::run(&d, target.pid, rooms.fanout()).await
+                    fanout::run(&target.nodes()?, rooms.fanout()).await
                 }
                 Cmd::Idle {
                     target,
                     sockets,
                     settle_ms,
                 } => {
-                    let d = net::Dialer::new(target.addr);
-                    idle::run(&d, target.pid, sockets, Duration::from_millis(settle_ms)).await
+                    let (d, pid) = target.single()?;
+                    idle::run(&d, pid, sockets, Duration::from_millis(settle_ms)).await
                 }
                 Cmd::Upload {
                     target,
                     rooms,
                     inflight,
+                } => upload::run(&target.nodes()?, rooms.fanout(), inflight).await,
+                Cmd::Rtt {
+                    target,
+                    rooms,
+                    requests,
+                    interval_ms,
                 } => {
-                    let d = net::Dialer::new(target.addr);
-                    upload::run(&d, target.pid, rooms.fanout(), inflight).await
+                    let t = rtt::Rtt {
+                        rooms,
+                        requests,
+                        interval: Duration::from_millis(interval_ms),
+                    };
+                    rtt::run(&target.nodes()?, t).await
+                }
+                Cmd::Failover {
+                    relay_bin,
+                    redis_url,
+                    port,
+                    rooms,
+                    members,
+                    lease_ms,
+                } => {
+                    failover::run(failover::Failover {
+                        relay_bin,
+                        redis_url,
+                        port,
+                        rooms,
+                        members,
+                        lease_ms,
+                    })
+                    .await
                 }
                 Cmd::Floor {
                     sockets,

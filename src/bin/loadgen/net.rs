@@ -53,6 +53,15 @@ impl Dialer {
         }
     }
 
+    /// A dialer of another relay (another node of a cluster) that shares this
+    /// one's source addresses and handshake bound.
+    pub fn to(&self, relay: SocketAddr) -> Dialer {
+        Dialer {
+            relay,
+            ..self.clone()
+        }
+    }
+
     /// Opens one WebSocket from the next source address.
     pub async fn connect(&self) -> Result<Ws, String> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);

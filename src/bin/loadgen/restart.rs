@@ -2,13 +2,12 @@
 //! is killed with SIGKILL and started again, and every client reconnects and
 //! resumes with its token. Measures the time until every client has resumed.
 
-use crate::net::{self, Dialer};
+use crate::child::{listening, Relay};
+use crate::net::Dialer;
 use crate::report::Report;
-use futures_util::SinkExt;
-use serde_json::json;
+use crate::resume::{enter, resume, Retry};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What to run.
@@ -21,71 +20,9 @@ pub struct Restart {
     pub members: usize,
 }
 
-/// The relay process, killed (SIGKILL) and reaped when dropped: a run that
-/// fails half-way (a client refused, no listen) leaves no relay behind.
-struct Relay(Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn spawn(r: &Restart) -> Result<Relay, String> {
-    Command::new(&r.relay_bin)
-        .args(["--host", "127.0.0.1", "--port", &r.port.to_string()])
-        .arg("--data-dir")
-        .arg(&r.data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(Relay)
-        .map_err(|e| format!("spawn {}: {e}", r.relay_bin.display()))
-}
-
-/// Waits until the relay accepts TCP connections.
-async fn listening(addr: SocketAddr) -> Result<(), String> {
-    let until = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < until {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Err("the relay did not listen within 60 s".into())
-}
-
-/// One client's token: connect, hello, create or join.
-async fn enter(d: &Dialer, r: usize, m: usize) -> Result<(String, net::Ws), String> {
-    let mut ws = d.connect().await?;
-    ws.send(net::hello()).await.map_err(|e| e.to_string())?;
-    let reply = if m == 0 {
-        net::create(&mut ws, r).await?
-    } else {
-        net::join(&mut ws, r, m).await?
-    };
-    let token = reply["resumeToken"]
-        .as_str()
-        .ok_or("no resumeToken: is this our relay?")?
-        .to_string();
-    Ok((token, ws))
-}
-
-/// Reconnects (retrying while the relay starts) and resumes with `token`.
-async fn resume(d: &Dialer, token: String) -> Result<(), String> {
-    let until = Instant::now() + Duration::from_secs(120);
-    loop {
-        match d.connect().await {
-            Ok(mut ws) => {
-                ws.send(net::hello()).await.map_err(|e| e.to_string())?;
-                let p = json!({"resumeToken": token});
-                return net::call(&mut ws, "r", "resumeSession", p).await.map(drop);
-            }
-            Err(e) if Instant::now() > until => return Err(e),
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
-    }
+    let dir = r.data_dir.to_string_lossy();
+    Relay::spawn(&r.relay_bin, r.port, &["--data-dir", &dir])
 }
 
 pub async fn run(r: Restart) -> Result<Report, String> {
@@ -123,7 +60,9 @@ pub async fn run(r: Restart) -> Result<Report, String> {
     let mut tasks = Vec::new();
     for token in tokens {
         let d = dialer.clone();
-        tasks.push(tokio::spawn(async move { resume(&d, token).await }));
+        tasks.push(tokio::spawn(async move {
+            resume(&d, &token, Retry::Connect).await.map(drop)
+        }));
     }
     listening(addr).await?;
     let listen = spawned.elapsed();

@@ -4,7 +4,8 @@
 //! so the room holds at most 50 files.
 
 use crate::fanout::{self, Fanout};
-use crate::net::{self, Dialer};
+use crate::net;
+use crate::nodes::Nodes;
 use crate::report::Report;
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
@@ -35,15 +36,11 @@ fn upload(i: usize, data: &str) -> Message {
     ))
 }
 
-/// Runs the scenario; `fan` describes the other rooms (spread).
-pub async fn run(
-    dialer: &Dialer,
-    pid: u32,
-    mut fan: Fanout,
-    inflight: usize,
-) -> Result<Report, String> {
+/// Runs the scenario; `fan` describes the other rooms (spread over `nodes`);
+/// the uploading host is on the first node.
+pub async fn run(nodes: &Nodes, mut fan: Fanout, inflight: usize) -> Result<Report, String> {
     let data = Arc::new(file_base64());
-    let mut host = dialer.connect().await?;
+    let mut host = nodes.node(0).connect().await?;
     net::create(&mut host, UPLOAD_ROOM).await?;
     let start = Arc::new(Notify::new());
     fan.on_start = Some(start.clone());
@@ -82,7 +79,7 @@ pub async fn run(
             (ok, failed, t0.elapsed(), first_error)
         })
     };
-    let fan_result = fanout::run(dialer, pid, fan).await;
+    let fan_result = fanout::run(nodes, fan).await;
     done.store(true, Ordering::Release);
     let (ok, failed, took, first_error) = uploader.await.map_err(|e| e.to_string())?;
     let mut rep = fan_result?;
