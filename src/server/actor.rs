@@ -434,3 +434,23 @@ pub fn run(shard: Shard) {
 
 /// A handle to send inputs to the actor.
 pub type ActorTx = Arc<Sender<Input>>;
+
+/// Where a connection's inputs go: a shard's thread, or (on a node of a
+/// cluster) the gateway task that routes them to a shard or another node.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A shard.
+    Shard(ActorTx),
+    /// The gateway (`server::cluster`).
+    Gateway(mpsc::UnboundedSender<Input>),
+}
+
+impl Target {
+    /// Sends `input`; gives it back when the receiver is gone.
+    pub fn send(&self, input: Input) -> Result<(), Input> {
+        match self {
+            Target::Shard(tx) => tx.send(input).map_err(|e| e.0),
+            Target::Gateway(tx) => tx.send(input).map_err(|e| e.0),
+        }
+    }
+}

@@ -173,7 +173,7 @@ impl Default for ServerConfig {
 struct Shared {
     config: Arc<ServerConfig>,
     /// Each shard's input, by index ([`route::shard_of`]).
-    shards: Arc<[actor::ActorTx]>,
+    shards: Arc<[actor::Target]>,
     /// Connections open, in total and per address, across shards.
     admission: Arc<admission::Admission>,
     /// Large messages read at once ([`ServerConfig::large_message_readers`]).
@@ -305,6 +305,7 @@ pub async fn run(
         txs.push(tx);
     }
     drop((ended_tx, writer));
+    let mut targets: Vec<actor::Target> = txs.iter().cloned().map(actor::Target::Shard).collect();
     let mut gateway = None;
     let mut node = None;
     if let Some(c) = &cluster {
@@ -316,13 +317,13 @@ pub async fn run(
             outbound_queue_bytes: config.outbound_queue_bytes.max(1),
             next_conn: next_conn.clone(),
             rooms_open: rooms_open.clone(),
-        })?;
+        });
         gateway = Some(txs.len());
         node = Some(Arc::from(c.node.as_str()));
-        txs.push(tx);
+        targets.push(actor::Target::Gateway(tx));
         tracing::info!(node = %c.node, redis = %c.redis_url(), "relay node of a cluster");
     }
-    let shards: Arc<[actor::ActorTx]> = txs.into();
+    let shards: Arc<[actor::Target]> = targets.into();
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     let (stop_tx, stop_rx) = watch::channel(None);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);

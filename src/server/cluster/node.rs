@@ -74,19 +74,9 @@ impl Cluster {
     }
 
     /// Starts the gateway, its bus and its ticks; returns its input.
-    pub fn spawn(&self, wiring: Wiring) -> std::io::Result<ActorTx> {
-        let (tx, rx) = std::sync::mpsc::channel::<Input>();
-        let (in_tx, in_rx) = mpsc::unbounded_channel();
-        // The connections send as to a shard; one thread hands it to the task.
-        std::thread::Builder::new()
-            .name("relay-gateway-in".into())
-            .spawn(move || {
-                while let Ok(i) = rx.recv() {
-                    if in_tx.send(i).is_err() {
-                        break;
-                    }
-                }
-            })?;
+    pub fn spawn(&self, wiring: Wiring) -> mpsc::UnboundedSender<Input> {
+        // The connections send to the gateway as to a shard (`Target::Gateway`).
+        let (tx, in_rx) = mpsc::unbounded_channel::<Input>();
         let (heard_tx, heard_rx) = mpsc::unbounded_channel();
         tokio::spawn(bus::subscribe(
             self.link.clone(),
@@ -123,6 +113,6 @@ impl Cluster {
             redis_was_up: true,
         };
         tokio::spawn(g.run(in_rx, heard_rx, events_rx));
-        Ok(Arc::new(tx))
+        tx
     }
 }

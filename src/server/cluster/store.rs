@@ -98,10 +98,17 @@ impl RoomStore for RedisStore {
         Ok(Loaded::default())
     }
 
+    /// Every op in one pipeline (one round trip); each record write is fenced by
+    /// its own lease ([`PUT`], [`DELETE`]). A write refused because another node
+    /// owns the room now is logged and dropped.
     fn apply(&self, ops: &[StoreOp<'_>]) -> Result<(), StoreError> {
-        let mut first_err = None;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        let mut codes = Vec::with_capacity(ops.len());
         for op in ops {
-            let (code, done) = match op {
+            let cmd = match op {
                 StoreOp::Put(room) => {
                     let bytes = crate::store::record::encode(room)?;
                     let mut ks = vec![keys::lease(&room.code), keys::room(&room.code)];
@@ -117,23 +124,25 @@ impl RoomStore for RedisStore {
                         .arg(bytes)
                         .arg(self.media_ttl_ms)
                         .arg(self.room_ttl_ms);
-                    (room.code.as_str(), self.with(|c| cmd.query::<i64>(c)))
+                    codes.push(room.code.as_str());
+                    cmd
                 }
                 StoreOp::Delete(code) => {
                     let mut cmd = eval(DELETE, &[keys::lease(code), keys::room(code)]);
                     cmd.arg(&self.node);
-                    (*code, self.with(|c| cmd.query::<i64>(c)))
+                    codes.push(*code);
+                    cmd
                 }
             };
-            match done {
-                Ok(1) => {}
-                Ok(_) => tracing::warn!(room = code, "room not written: another node owns it now"),
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
+            pipe.add_command(cmd);
+        }
+        let done: Vec<i64> = self.with(|c| pipe.query(c))?;
+        for (code, n) in codes.into_iter().zip(done) {
+            if n != 1 {
+                tracing::warn!(room = code, "room not written: another node owns it now");
             }
         }
-        first_err.map_or(Ok(()), Err)
+        Ok(())
     }
 
     fn put_media(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
