@@ -203,6 +203,18 @@ async fn with_redis_down_requests_say_transport_unavailable_and_the_room_survive
     assert!(!metrics
         .body
         .contains("posechrono_relay_redis_errors_total 0\n"));
+    assert!(
+        metrics.body.contains("posechrono_relay_redis_up 0\n"),
+        "{}",
+        metrics.body
+    );
+    let trips = metrics
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("posechrono_relay_redis_round_trips_total "))
+        .and_then(|n| n.parse::<u64>().ok())
+        .expect("round trips counted");
+    assert!(trips > 0);
     redis.restart();
     // Back: a participant on the other node joins the room, state intact (the
     // host's node let the room go or kept it; either way it is whole).

@@ -4,7 +4,8 @@
 // next one (wrapping around); a link the client released itself (idle) keeps its URL.
 //
 // WebSocket only (`TRANSPORT=websocket`): relay processes to refuse, kill and start.
-// The cluster test also needs `redis-server` (scripts/setup.sh installs it).
+// The cluster tests also need `redis-server` (scripts/setup.sh installs it); the
+// last one restarts the cluster's Redis mid-session.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -159,5 +160,33 @@ describe("a list of relay URLs", { skip: TRANSPORT === "websocket" ? false : "ou
     await host.publishSessionState({ isPlaying: false, timeRemaining: 30, currentIndex: 3 });
     const moved = await until(guest, (s) => s.sharedSessionState?.currentIndex === 3);
     assert.equal(moved.sharedSessionStateRevision, before.sharedSessionStateRevision + 1);
+  });
+  it("a cluster's Redis restarts mid-session: the crossed client resumes and the session goes on", async (t) => {
+    // Redis with its append-only file (as in production): a restart keeps the
+    // leases and rooms. The host on node-0 (the owner), the guest on node-1.
+    const { startCluster } = await import("./cluster.mjs");
+    const cluster = await startCluster(relayEnv({ passwordHashLogN: 4, maxConnectionsPerIp: 100000 }), { persist: true });
+    relays.push(cluster);
+    const [ua, ub] = cluster.urls;
+    const host = connectTo([ua], { clientId: "host-redis" });
+    const guest = connectTo([ub], { clientId: "guest-redis" });
+    const { sessionCode } = await host.hostSession({ sessionName: "Redis restart", displayName: "Host" });
+    await guest.joinSession({ sessionCode, displayName: "Ana" });
+    await host.publishSessionState({ isPlaying: true, timeRemaining: 42, currentIndex: 2 });
+    const before = await until(guest, (s) => s.sharedSessionState?.currentIndex === 2);
+
+    // Letters published while node-1's subscription was down are lost: node-1
+    // closes the guest (1012), which resumes with its token.
+    const guestBack = backAfterLoss(guest, "joined");
+    await cluster.redis.restart();
+    const back = await guestBack;
+    t.diagnostic("the guest resumed after the restart");
+    assert.equal(back.sessionCode, sessionCode);
+    assert.equal(back.sharedSessionStateRevision, before.sharedSessionStateRevision, "the same room, resumed");
+
+    await host.publishSessionState({ isPlaying: false, timeRemaining: 30, currentIndex: 3 });
+    const moved = await until(guest, (s) => s.sharedSessionState?.currentIndex === 3);
+    assert.equal(moved.sharedSessionStateRevision, before.sharedSessionStateRevision + 1);
+    assert.equal(host.getState().status, "hosting");
   });
 });
