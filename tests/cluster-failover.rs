@@ -158,3 +158,41 @@ async fn the_owner_dies_and_its_room_goes_on_elsewhere_with_nothing_lost() {
     let e = guest.event(|e| e["type"] == "session-state-updated").await;
     assert_eq!(e["state"]["revision"], 2, "{e}");
 }
+
+#[tokio::test]
+async fn a_node_restarted_with_the_same_id_is_a_new_node() {
+    let redis = RedisServer::start();
+    let b = node(&redis, "b");
+    let mut a = node(&redis, "a");
+    let mut host = negotiated(&b).await;
+    create_room(&mut host, "").await;
+    // The guest's connection is the first of node a's process: connection id 1,
+    // served on b (the room's owner) for a.
+    let mut guest = negotiated(&a).await;
+    join_room(&mut guest, "guest-1", "").await;
+    let pid = a.pid().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    while a.alive() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(guest);
+    // At once, with the same id: its first connection has id 1 again, and must
+    // not be taken for the old process's guest.
+    let a = node(&redis, "a");
+    let mut stranger = negotiated(&a).await;
+    let e = stranger
+        .err("getRoomSnapshot", json!({"sessionCode": CODE}))
+        .await;
+    assert_eq!(e, "not-joined");
+    let e = stranger
+        .err(
+            "updateSessionState",
+            json!({"sessionCode": CODE, "payload": {"currentIndex": 9}}),
+        )
+        .await;
+    assert_eq!(e, "not-joined");
+}

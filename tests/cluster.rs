@@ -307,7 +307,10 @@ async fn rooms_are_written_again_when_redis_comes_back_without_its_data() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let lease: Option<String> = redis.query(redis::cmd("GET").arg(format!("os:lease:{CODE}")));
-    assert_eq!(lease.as_deref(), Some("node-0"));
+    assert!(
+        lease.as_deref().is_some_and(|l| l.starts_with("node-0.")),
+        "{lease:?}"
+    );
     let mut c = negotiated(&n[1]).await;
     let r = c
         .request(

@@ -112,7 +112,8 @@ mod native {
         /// relay; rooms live in Redis (--data-dir is not used then).
         #[arg(long, env = "POSECHRONO_SYNC_REDIS_URL")]
         redis_url: Option<String>,
-        /// This node's id in the cluster, unique per node [default: random].
+        /// This node's id in the cluster (with a random suffix per process: a
+        /// restarted node is a new node) [default: random].
         #[arg(long, env = "POSECHRONO_SYNC_NODE_ID")]
         node_id: Option<String>,
         /// How long a room's lease in Redis lasts without renewal, ms: a dead

@@ -91,19 +91,32 @@ impl ClusterConfig {
         }
     }
 
-    /// The node id, or a random one (16 hex digits) when none is set.
+    /// This process's id in the cluster: the configured node id (printable
+    /// ASCII, at most 64 characters) and a random boot suffix, `<id>.<8 hex>`, or
+    /// 16 random hex digits when none is set. A node restarted with the same
+    /// `--node-id` is a new node: its connection ids start again from 1, so the
+    /// clients other nodes served for the old process (and its leases) must not
+    /// be taken for the new one's; they go as a dead node's do.
     pub(crate) fn node_or_random(&self) -> String {
-        let id = self.node_id.trim();
-        if !id.is_empty() {
-            return id
-                .chars()
-                .filter(|c| c.is_ascii_graphic())
-                .take(64)
-                .collect();
+        let random = |n: usize| {
+            let mut b = [0u8; 8];
+            let _ = getrandom::getrandom(&mut b);
+            b.iter()
+                .take(n)
+                .map(|x| format!("{x:02x}"))
+                .collect::<String>()
+        };
+        let id: String = self
+            .node_id
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(64)
+            .collect();
+        if id.is_empty() {
+            random(8)
+        } else {
+            format!("{id}.{}", random(4))
         }
-        let mut b = [0u8; 8];
-        let _ = getrandom::getrandom(&mut b);
-        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
     /// The lease, at least 300 ms.
@@ -153,14 +166,16 @@ mod tests {
     }
 
     #[test]
-    fn a_node_id_is_kept_printable_or_made_up() {
+    fn a_node_id_is_kept_printable_with_a_boot_suffix_or_made_up() {
         let mut c = ClusterConfig::new("redis://127.0.0.1:1");
         let a = c.node_or_random();
         assert_eq!(a.len(), 16);
         assert_ne!(a, c.node_or_random(), "random per call");
         c.node_id = " node a\n".into();
-        assert_eq!(c.node_or_random(), "nodea");
+        let id = c.node_or_random();
+        assert!(id.starts_with("nodea.") && id.len() == 6 + 8, "{id}");
+        assert_ne!(id, c.node_or_random(), "a new boot suffix per process");
         c.node_id = "x".repeat(100);
-        assert_eq!(c.node_or_random().len(), 64);
+        assert_eq!(c.node_or_random().len(), 64 + 1 + 8);
     }
 }
