@@ -32,12 +32,12 @@ use super::actor::{Input, Outbound, Routed};
 use super::ends::{log_end, End};
 use super::inbound::{Inbound, Ready};
 use super::route::shard_of;
-use super::socket::{close_handshake, feed_data, read_end, ReadEnd, Socket, CLOSE_LINGER};
+use super::socket::{close_handshake, read_end, write_batch, ReadEnd, Socket, CLOSE_LINGER};
 use super::Shared;
 use crate::relay::rate::ConnWindows;
 use crate::relay::resume::Asked;
 use crate::validate::SessionCode;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,8 +50,6 @@ use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 const IN_SHARDS: u32 = 1 << 20;
 /// Budget charged per inbound message on top of its length, bytes.
 const MESSAGE_OVERHEAD: usize = 256;
-/// Bytes of queued frames written with one flush, at most (past one frame).
-const BATCH_BYTES: usize = 64 * 1024;
 
 /// What the connection loop reacts to.
 enum Event {
@@ -459,49 +457,6 @@ impl Link<'_> {
             }
         }
     }
-}
-
-/// What one flush wrote.
-struct Written {
-    frames: u64,
-    bytes: usize,
-    /// A close that was queued behind the frames.
-    then_close: Option<(u16, &'static str)>,
-}
-
-/// Writes `first` (a ping when `None`) and the frames queued behind it, up to
-/// [`BATCH_BYTES`], with one flush.
-async fn write_batch(
-    socket: &mut Socket,
-    rx: &mut mpsc::Receiver<Outbound>,
-    first: Option<Message>,
-) -> Result<Written, WsError> {
-    let mut w = Written {
-        frames: 0,
-        bytes: 0,
-        then_close: None,
-    };
-    let Some(first) = first else {
-        socket.send(Message::Ping(Bytes::new())).await?;
-        return Ok(w);
-    };
-    let mut next = Some(first);
-    while let Some(message) = next.take() {
-        w.frames += 1;
-        w.bytes += message.len();
-        feed_data(socket, message).await?;
-        if w.bytes >= BATCH_BYTES {
-            break;
-        }
-        match rx.try_recv() {
-            Ok(Outbound::Frame(t)) => next = Some(Message::Text(t)),
-            Ok(Outbound::Binary(b)) => next = Some(Message::Binary(b)),
-            Ok(Outbound::Close(code, reason)) => w.then_close = Some((code, reason)),
-            Err(_) => {}
-        }
-    }
-    socket.flush().await?;
-    Ok(w)
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@
 //! Several small frames waiting in a connection's queue are written with one
 //! `write()` ([`feed_text`] until the batch is full, then one flush).
 
+use super::actor::Outbound;
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
@@ -119,6 +121,52 @@ pub(super) fn read_end(e: &WsError) -> ReadEnd {
         WsError::Utf8(_) => ReadEnd::Close(1007, "invalid-utf8"),
         _ => ReadEnd::Failed,
     }
+}
+
+/// Bytes of queued frames written with one flush, at most (past one frame).
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// What one flush wrote.
+pub(super) struct Written {
+    pub frames: u64,
+    pub bytes: usize,
+    /// A close that was queued behind the frames.
+    pub then_close: Option<(u16, &'static str)>,
+}
+
+/// Writes `first` (a ping when `None`) and the frames queued behind it, up to
+/// [`BATCH_BYTES`], with one flush.
+pub(super) async fn write_batch(
+    socket: &mut Socket,
+    rx: &mut mpsc::Receiver<Outbound>,
+    first: Option<Message>,
+) -> Result<Written, WsError> {
+    let mut w = Written {
+        frames: 0,
+        bytes: 0,
+        then_close: None,
+    };
+    let Some(first) = first else {
+        socket.send(Message::Ping(Bytes::new())).await?;
+        return Ok(w);
+    };
+    let mut next = Some(first);
+    while let Some(message) = next.take() {
+        w.frames += 1;
+        w.bytes += message.len();
+        feed_data(socket, message).await?;
+        if w.bytes >= BATCH_BYTES {
+            break;
+        }
+        match rx.try_recv() {
+            Ok(Outbound::Frame(t)) => next = Some(Message::Text(t)),
+            Ok(Outbound::Binary(b)) => next = Some(Message::Binary(b)),
+            Ok(Outbound::Close(code, reason)) => w.then_close = Some((code, reason)),
+            Err(_) => {}
+        }
+    }
+    socket.flush().await?;
+    Ok(w)
 }
 
 #[cfg(test)]
