@@ -215,6 +215,9 @@ async fn with_redis_down_requests_say_transport_unavailable_and_the_room_survive
         .and_then(|n| n.parse::<u64>().ok())
         .expect("round trips counted");
     assert!(trips > 0);
+    // The owner cannot renew the room's lease: it lets the room go before the
+    // lease could lapse (another node could take it then), closing the host.
+    assert_eq!(host.ended().await, Ended::Close(1012, "room-moved".into()));
     redis.restart();
     // Back: a participant on the other node joins the room, state intact (the
     // host's node let the room go or kept it; either way it is whole).
@@ -396,4 +399,27 @@ async fn the_password_lockout_counts_guesses_from_every_node() {
         checked, 6,
         "one window for the room and address, whatever the node"
     );
+}
+
+#[tokio::test]
+async fn a_room_its_owner_holds_keeps_its_lease_when_its_record_is_gone() {
+    let redis = RedisServer::start();
+    let n = nodes(&redis, 1, |_| {}).await;
+    let mut host = negotiated(&n[0]).await;
+    create_room(&mut host, "").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The record goes (a Redis that lost it, a write that failed).
+    let _: () = redis.query(redis::cmd("DEL").arg(format!("os:room:{CODE}")));
+    // Past several renewals (lease 600 ms): the room is still served.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    host.ok(
+        "updateSessionState",
+        json!({"sessionCode": CODE, "payload": {"currentIndex": 4}}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stored: Option<Vec<u8>> = redis.query(redis::cmd("GET").arg(format!("os:room:{CODE}")));
+    assert!(stored.is_some(), "the next change writes the room again");
+    let lease: Option<String> = redis.query(redis::cmd("GET").arg(format!("os:lease:{CODE}")));
+    assert!(lease.is_some_and(|l| l.starts_with("node-0.")));
 }

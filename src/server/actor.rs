@@ -114,6 +114,14 @@ pub enum Input {
     },
     /// Write every room again (the cluster's Redis may have lost writes).
     Rewrite,
+    /// Which of these rooms this shard holds (a cluster node never releases the
+    /// lease of a room its core still holds).
+    Held {
+        /// The rooms asked about.
+        codes: Vec<crate::validate::SessionCode>,
+        /// The ones held.
+        reply: tokio::sync::oneshot::Sender<Vec<crate::validate::SessionCode>>,
+    },
 }
 
 /// What the gateway of a cluster node needs of a message besides the shard's part.
@@ -354,9 +362,13 @@ pub fn run(shard: Shard) {
                     }
                     core.handle_disconnect(conn, now_ms());
                 }
-                tracing::info!(room = %code, "room let go: another node owns it");
+                tracing::info!(room = %code, "room let go: this node no longer holds its lease");
             }
             Ok(Input::Rewrite) => core.rewrite_all(),
+            Ok(Input::Held { codes, reply }) => {
+                let held = codes.into_iter().filter(|c| core.holds_room(c)).collect();
+                let _ = reply.send(held);
+            }
             Ok(Input::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => core.handle_timeout(now_ms()),
         }

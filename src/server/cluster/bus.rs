@@ -165,8 +165,7 @@ pub async fn subscribe(link: Link, node: String, out: mpsc::UnboundedSender<Hear
         let ps = match made {
             Ok(Ok(ps)) => ps,
             _ => {
-                link.health.errors.fetch_add(1, Ordering::Relaxed);
-                link.health.up.store(false, Ordering::Relaxed);
+                link.health.fail();
                 if out.is_closed() {
                     return;
                 }
@@ -193,7 +192,7 @@ pub async fn subscribe(link: Link, node: String, out: mpsc::UnboundedSender<Hear
             }
         }
         tracing::warn!("cluster bus subscription lost; subscribing again");
-        link.health.up.store(false, Ordering::Relaxed);
+        link.health.fail();
         broke = true;
     }
 }

@@ -111,6 +111,11 @@ impl Gateway {
         let every = Duration::from_millis((self.cfg.lease() / 3).max(50));
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The fence: a room whose lease was not renewed in time is let go at once,
+        // whatever a tick is waiting for (see `fence`).
+        let mut fence =
+            tokio::time::interval(Duration::from_millis((self.cfg.lease() / 10).max(20)));
+        fence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 i = inputs.recv() => match i {
@@ -124,6 +129,7 @@ impl Gateway {
                     Event::Undelivered(u) => self.undelivered(u),
                 },
                 _ = tick.tick() => self.tick(),
+                _ = fence.tick() => self.fence(),
             }
         }
     }
@@ -180,7 +186,8 @@ impl Gateway {
             | Input::Shutdown
             | Input::Restore { .. }
             | Input::Evict { .. }
-            | Input::Rewrite => {}
+            | Input::Rewrite
+            | Input::Held { .. } => {}
         }
     }
 
@@ -423,6 +430,23 @@ impl Gateway {
     /// Rooms open on this node.
     pub(super) fn rooms_here(&self) -> usize {
         self.w.rooms_open.load(Ordering::Acquire)
+    }
+
+    /// Lets go every room whose last renewal was *sent* two thirds of the lease
+    /// ago or more: its lease may lapse soon, and another node may take it then.
+    pub(super) fn fence(&mut self) {
+        let limit = Duration::from_millis(self.cfg.lease() * 2 / 3);
+        let now = Instant::now();
+        let stale: Vec<SessionCode> = self
+            .owned
+            .iter()
+            .filter(|(_, o)| now.saturating_duration_since(o.renewed) >= limit)
+            .map(|(c, _)| c.clone())
+            .collect();
+        for code in stale {
+            tracing::warn!(room = %code, "lease not renewed in time; room let go");
+            self.evict(&code);
+        }
     }
 
     pub(super) fn tick(&mut self) {

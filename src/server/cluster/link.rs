@@ -26,6 +26,23 @@ pub struct RedisHealth {
     pub published: AtomicU64,
     /// Messages received from other nodes.
     pub received: AtomicU64,
+    /// A call failed since [`RedisHealth::take_failed`] last looked (writes may
+    /// be missing: the gateway writes every room again).
+    failed_since: AtomicBool,
+}
+
+impl RedisHealth {
+    /// Counts a failed call.
+    pub fn fail(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        self.up.store(false, Ordering::Relaxed);
+        self.failed_since.store(true, Ordering::Release);
+    }
+
+    /// Whether a call failed since the last look.
+    pub fn take_failed(&self) -> bool {
+        self.failed_since.swap(false, Ordering::AcqRel)
+    }
 }
 
 /// A failed Redis call.
@@ -112,8 +129,7 @@ impl Link {
     }
 
     fn failed(&self) {
-        self.health.errors.fetch_add(1, Ordering::Relaxed);
-        self.health.up.store(false, Ordering::Relaxed);
+        self.health.fail();
     }
 
     async fn broken(&self) {

@@ -100,7 +100,14 @@ impl ClusterConfig {
     pub(crate) fn node_or_random(&self) -> String {
         let random = |n: usize| {
             let mut b = [0u8; 8];
-            let _ = getrandom::getrandom(&mut b);
+            if getrandom::getrandom(&mut b).is_err() {
+                // No OS randomness: the clock and the process id still make the
+                // suffix differ from the last process's.
+                let t = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
+                b = (t ^ (u64::from(std::process::id()) << 32)).to_le_bytes();
+            }
             b.iter()
                 .take(n)
                 .map(|x| format!("{x:02x}"))

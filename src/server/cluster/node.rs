@@ -56,6 +56,7 @@ pub fn start(cfg: &ClusterConfig, settings: &RelaySettings) -> std::io::Result<C
         link.timeout(),
         room_ttl,
         room_ttl.saturating_mul(2),
+        link.health.clone(),
     ));
     Ok(Cluster {
         node,

@@ -84,12 +84,23 @@ impl Gateway {
         for u in letters {
             if u.to_origin {
                 if let Some(&id) = self.proxied.get(&(u.to, u.conn)) {
-                    self.disconnect(id);
+                    self.drop_proxied(id);
                 }
             } else {
                 self.close(u.conn, ROOM_MOVED);
             }
         }
+    }
+
+    /// Lets a proxied client go and tells its node to close it (best effort: the
+    /// node may be gone), so that it resumes instead of waiting for frames that
+    /// will not come.
+    pub(super) fn drop_proxied(&mut self, id: u64) {
+        if let Some((origin, their)) = self.clients.get(&id).and_then(|c| c.origin.clone()) {
+            let (code, reason) = ROOM_MOVED;
+            self.send(&origin, their, Envelope::Close(code, reason.to_string()));
+        }
+        self.disconnect(id);
     }
 
     /// Takes in a client of node `from`: frames for it are published back.
@@ -149,7 +160,7 @@ impl Gateway {
             self.close(id, ROOM_MOVED);
         }
         for id in gone {
-            self.disconnect(id);
+            self.drop_proxied(id);
         }
     }
 }

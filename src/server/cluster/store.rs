@@ -16,9 +16,10 @@
 
 use super::keys;
 use super::lease::{eval, DELETE, PUT};
-use super::link::lock;
+use super::link::{lock, RedisHealth};
 use crate::store::{Loaded, RoomStore, StoreError, StoreOp};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,6 +31,8 @@ pub struct RedisStore {
     timeout: Duration,
     room_ttl_ms: u64,
     media_ttl_ms: u64,
+    /// A failed write is counted here: the gateway then writes every room again.
+    health: Arc<RedisHealth>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -54,6 +57,7 @@ impl RedisStore {
         timeout: Duration,
         room_ttl_ms: u64,
         media_ttl_ms: u64,
+        health: Arc<RedisHealth>,
     ) -> RedisStore {
         RedisStore {
             client,
@@ -62,6 +66,7 @@ impl RedisStore {
             timeout,
             room_ttl_ms,
             media_ttl_ms,
+            health,
         }
     }
 
@@ -75,7 +80,10 @@ impl RedisStore {
             let c = self
                 .client
                 .get_connection_with_timeout(self.timeout)
-                .map_err(db)?;
+                .map_err(|e| {
+                    self.health.fail();
+                    db(e)
+                })?;
             c.set_read_timeout(Some(self.timeout)).map_err(db)?;
             c.set_write_timeout(Some(self.timeout)).map_err(db)?;
             *guard = Some(c);
@@ -84,6 +92,9 @@ impl RedisStore {
             return Err(StoreError::Database("redis: no connection".into()));
         };
         let out = f(conn);
+        if out.is_err() {
+            self.health.fail();
+        }
         if let Err(e) = &out {
             if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
                 *guard = None;

@@ -9,15 +9,21 @@ use super::gateway::{Event, Gateway, Place};
 use super::keys;
 use super::lease::{self, Renewal, Renewed};
 use super::link::Link;
+use crate::server::actor::{ActorTx, Input};
+use crate::server::route::shard_of;
 use crate::validate::SessionCode;
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// What one tick works on (a copy of the gateway's state).
 pub struct Asked {
     link: Link,
+    /// The local shards (asked which rooms they hold).
+    shards: Vec<ActorTx>,
     node: String,
     lease_ms: u64,
     rooms_here: usize,
@@ -29,6 +35,8 @@ pub struct Asked {
 
 /// What it found; `None` where Redis did not answer.
 pub struct Ticked {
+    /// When the renewals were sent: a renewed lease holds from then on.
+    sent: Instant,
     /// Live nodes (this one included) and their open rooms.
     nodes: Option<HashMap<String, usize>>,
     renewals: Option<Vec<(SessionCode, Renewed)>>,
@@ -42,6 +50,7 @@ impl Asked {
         let ms = |t: Instant| now.saturating_duration_since(t).as_millis() as u64;
         Asked {
             link: g.link.clone(),
+            shards: g.w.shards.clone(),
             node: g.node.clone(),
             lease_ms: lease,
             rooms_here: g.rooms_here(),
@@ -68,15 +77,45 @@ impl Asked {
     }
 }
 
-/// Runs one tick and reports it.
+/// Which of `codes` the local shards hold (none of a shard that does not answer
+/// within the lease time: its rooms are then renewed only while young).
+async fn held(shards: &[ActorTx], codes: Vec<SessionCode>, lease_ms: u64) -> HashSet<SessionCode> {
+    let mut by_shard: Vec<Vec<SessionCode>> = vec![Vec::new(); shards.len()];
+    for c in codes {
+        let i = shard_of(&c, shards.len());
+        if let Some(v) = by_shard.get_mut(i) {
+            v.push(c);
+        }
+    }
+    let mut out = HashSet::new();
+    for (tx, codes) in shards.iter().zip(by_shard) {
+        if codes.is_empty() {
+            continue;
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if tx.send(Input::Held { codes, reply }).is_err() {
+            continue;
+        }
+        if let Ok(Ok(h)) = tokio::time::timeout(Duration::from_millis(lease_ms), answer).await {
+            out.extend(h);
+        }
+    }
+    out
+}
+
+/// Runs one tick and reports it: the renewals first (a lease is renewed from
+/// the moment its renewal is sent), then the heartbeats and the owners.
 pub async fn run(a: Asked, events: mpsc::UnboundedSender<Event>) {
-    let nodes = heartbeat(&a).await;
+    // A lease is never released while this node's core holds its room.
+    let codes: Vec<SessionCode> = a.owned.iter().map(|o| o.0.clone()).collect();
+    let held = held(&a.shards, codes, a.lease_ms).await;
+    let sent = Instant::now();
     let leases: Vec<Renewal<'_>> = a
         .owned
         .iter()
         .map(|(c, young, may_retake)| Renewal {
             code: c.as_str(),
-            young: *young,
+            young: *young || held.contains(c),
             may_retake: *may_retake,
         })
         .collect();
@@ -84,6 +123,7 @@ pub async fn run(a: Asked, events: mpsc::UnboundedSender<Event>) {
         .await
         .ok()
         .map(|r| a.owned.iter().map(|o| o.0.clone()).zip(r).collect());
+    let nodes = heartbeat(&a).await;
     let owners = if a.remote.is_empty() {
         Some(Vec::new())
     } else {
@@ -99,6 +139,7 @@ pub async fn run(a: Asked, events: mpsc::UnboundedSender<Event>) {
             .map(|o| a.remote.iter().map(|r| r.0.clone()).zip(o).collect())
     };
     let _ = events.send(Event::Ticked(Box::new(Ticked {
+        sent,
         nodes,
         renewals,
         owners,
@@ -150,12 +191,13 @@ impl Gateway {
     /// Acts on a tick (see the module doc).
     pub(super) fn ticked(&mut self, t: Ticked) {
         self.ticking = false;
-        let now = Instant::now();
-        let lease = self.cfg.lease();
         match &t.nodes {
             Some(live) => {
-                if !self.redis_was_up {
-                    tracing::info!("redis reachable again; rooms written again");
+                // Writes may have failed since the last look (a restart, a
+                // timeout): every room is written again.
+                let failed = self.link.health.take_failed();
+                if !self.redis_was_up || failed {
+                    tracing::info!("redis calls failed since the last tick; rooms written again");
                     self.rewrite();
                 }
                 self.redis_was_up = true;
@@ -179,34 +221,15 @@ impl Gateway {
                 self.redis_was_up = false;
             }
         }
-        match t.renewals {
-            Some(r) => {
-                for (code, renewed) in r {
-                    match renewed {
-                        Renewed::Held => {
-                            if let Some(o) = self.owned.get_mut(&code) {
-                                o.renewed = now;
-                            }
-                        }
-                        Renewed::Released | Renewed::Lost => self.evict(&code),
+        // A failed renewal is handled by the fence (`Gateway::fence`).
+        for (code, renewed) in t.renewals.unwrap_or_default() {
+            match renewed {
+                Renewed::Held => {
+                    if let Some(o) = self.owned.get_mut(&code) {
+                        o.renewed = o.renewed.max(t.sent);
                     }
                 }
-            }
-            None => {
-                // Let a room go before its lease can expire unrenewed: nobody
-                // else may act as its owner while this node still does.
-                let stale: Vec<SessionCode> = self
-                    .owned
-                    .iter()
-                    .filter(|(_, o)| {
-                        now.saturating_duration_since(o.renewed).as_millis() as u64 >= lease * 2 / 3
-                    })
-                    .map(|(c, _)| c.clone())
-                    .collect();
-                for code in stale {
-                    tracing::warn!(room = %code, "lease not renewed in time; room let go");
-                    self.evict(&code);
-                }
+                Renewed::Released | Renewed::Lost => self.evict(&code),
             }
         }
         for (code, owner) in t.owners.unwrap_or_default() {
