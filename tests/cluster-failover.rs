@@ -13,7 +13,7 @@ mod net;
 mod redis_server;
 
 use child::RelayChild;
-use net::{create_room, join_room, pack, png, Client, Ended, CODE};
+use net::{create_room, join_room, publish_session, Client, Ended, Published, CODE};
 use redis_server::RedisServer;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -54,22 +54,14 @@ async fn the_owner_dies_and_its_room_goes_on_elsewhere_with_nothing_lost() {
     let mut guest = negotiated(&b).await;
     let joined = join_room(&mut guest, "guest-1", "pw-Fail-1").await;
     let guest_token = joined["resumeToken"].as_str().expect("token").to_string();
-    host.ok(
-        "updateSessionState",
-        json!({"sessionCode": CODE, "payload": {"isPlaying": true, "currentIndex": 4}}),
-    )
-    .await;
-    host.ok(
-        "uploadSessionPack",
-        json!({"sessionCode": CODE, "pack": pack(1)}),
-    )
-    .await;
-    let bytes = png(9);
-    let b64 = online_sync::validate::media::to_base64(&bytes);
-    host.ok(
-        "uploadSessionMediaFile",
-        json!({"sessionCode": CODE, "file": {"identity": "img-0", "name": "a.png", "ext": "png",
-            "mime": "image/png", "size": bytes.len(), "dataBase64": b64}}),
+    let b64 = publish_session(
+        &mut host,
+        Published {
+            index: 4,
+            refs: 1,
+            identity: "img-0",
+            salt: 9,
+        },
     )
     .await;
     let before = guest
@@ -81,15 +73,7 @@ async fn the_owner_dies_and_its_room_goes_on_elsewhere_with_nothing_lost() {
     // Past the write-behind window (100 ms), then kill -9: no shutdown, no flush.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let killed = Instant::now();
-    let pid = a.pid().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    while a.alive() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    a.kill_9();
     drop(host);
 
     // The participant's node sees the owner gone and closes it to resume.
@@ -170,15 +154,7 @@ async fn a_node_restarted_with_the_same_id_is_a_new_node() {
     // served on b (the room's owner) for a.
     let mut guest = negotiated(&a).await;
     join_room(&mut guest, "guest-1", "").await;
-    let pid = a.pid().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    while a.alive() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    a.kill_9();
     drop(guest);
     // At once, with the same id: its first connection has id 1 again, and must
     // not be taken for the old process's guest.

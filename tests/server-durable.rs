@@ -6,7 +6,7 @@
 
 mod net;
 
-use net::{create_room, join_room, pack, png, Client, CODE};
+use net::{create_room, join_room, publish_session, Client, Published, CODE};
 use online_sync::store::{RedbStore, RoomStore};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
@@ -79,22 +79,14 @@ async fn a_room_survives_kill_9() {
     let mut guest = negotiated(addr).await;
     let joined = join_room(&mut guest, "guest-1", "pw-Secret-55").await;
     let guest_token = joined["resumeToken"].as_str().unwrap().to_string();
-    host.ok(
-        "updateSessionState",
-        json!({"sessionCode": CODE, "payload": {"isPlaying": true, "currentIndex": 2}}),
-    )
-    .await;
-    host.ok(
-        "uploadSessionPack",
-        json!({"sessionCode": CODE, "pack": pack(2)}),
-    )
-    .await;
-    let bytes = png(7);
-    let b64 = online_sync::validate::media::to_base64(&bytes);
-    host.ok(
-        "uploadSessionMediaFile",
-        json!({"sessionCode": CODE, "file": {"identity": "k:a", "name": "a.png", "ext": "png",
-            "mime": "image/png", "size": bytes.len(), "dataBase64": b64}}),
+    let b64 = publish_session(
+        &mut host,
+        Published {
+            index: 2,
+            refs: 2,
+            identity: "k:a",
+            salt: 7,
+        },
     )
     .await;
     let before: Value = guest

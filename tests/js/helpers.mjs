@@ -224,6 +224,17 @@ export async function relay(options = {}, { fresh = false } = {}) {
   return relays.get(key);
 }
 
+/**
+ * The relay binary on `port` (0: any) with this data dir, for the tests that
+ * kill a relay and start another on its data (WebSocket only); the caller stops it.
+ */
+export async function relayWithDataDir(dataDir, port = 0) {
+  const { startRelay } = await import("../browser/helpers.mjs");
+  const env = relayEnv({ passwordHashLogN: 4, maxConnectionsPerIp: 1000, dataDir });
+  const r = await startRelay({ port, env });
+  return { ...r, url: r.wsUrl };
+}
+
 /** Clients made by `connect`, freed after each test. */
 const clients = new Set();
 

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connect, load, pack, rejectsWith, relayEnv, sha256, TRANSPORT, until } from "./helpers.mjs";
+import { connect, load, pack, rejectsWith, relayWithDataDir, sha256, TRANSPORT, until } from "./helpers.mjs";
 
 before(load);
 
@@ -43,13 +43,11 @@ after(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-/** The relay binary on `port` (0: any) with this data dir. */
+/** The relay binary on `port` (0: any) with this data dir, stopped after the file. */
 async function start(dataDir, port = 0) {
-  const { startRelay } = await import("../browser/helpers.mjs");
-  const env = relayEnv({ passwordHashLogN: 4, maxConnectionsPerIp: 1000, dataDir });
-  const r = await startRelay({ port, env });
+  const r = await relayWithDataDir(dataDir, port);
   relays.push(r);
-  return { ...r, url: r.wsUrl };
+  return r;
 }
 
 describe("relay kill -9 and restart with its data dir", { skip: TRANSPORT === "websocket" ? false : "our relay binary only: a MockRelay has no process to kill, the deployed relay no data dir" }, () => {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  connect, connectionCount, eventually, load, NOWHERE, rejectsWith, relay, relayEnv, TRANSPORT, until,
+  connect, connectionCount, eventually, load, NOWHERE, rejectsWith, relay, relayEnv, relayWithDataDir, TRANSPORT, until,
 } from "./helpers.mjs";
 
 before(load);
@@ -51,13 +51,11 @@ async function backAfterLoss(c, status) {
   }
 }
 
-/** The relay binary on `port` (0: any) with this data dir. */
+/** The relay binary on `port` (0: any) with this data dir, stopped after the file. */
 async function start(dataDir, port = 0) {
-  const { startRelay } = await import("../browser/helpers.mjs");
-  const env = relayEnv({ passwordHashLogN: 4, maxConnectionsPerIp: 1000, dataDir });
-  const r = await startRelay({ port, env });
+  const r = await relayWithDataDir(dataDir, port);
   relays.push(r);
-  return { ...r, url: r.wsUrl };
+  return r;
 }
 
 

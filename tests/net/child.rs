@@ -109,6 +109,12 @@ impl RelayChild {
         }
     }
 
+    /// Kills the process with SIGKILL (no shutdown, no flush) and waits for it.
+    pub fn kill_9(&mut self) {
+        self.child.kill().expect("SIGKILL to the relay");
+        let _ = self.child.wait();
+    }
+
     /// The relay's resident memory now, bytes.
     pub fn rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

@@ -384,6 +384,42 @@ pub async fn join_room(client: &mut Client, id: &str, password: &str) -> Value {
         .await
 }
 
+/// What [`publish_session`] publishes in `CODE`.
+pub struct Published<'a> {
+    /// `currentIndex` of the session state (playing).
+    pub index: u64,
+    /// Media refs of the pack.
+    pub refs: usize,
+    /// The identity of the one media file.
+    pub identity: &'a str,
+    /// The salt of its PNG bytes.
+    pub salt: u8,
+}
+
+/// From `host`: a session state, a pack and one PNG media file in `CODE`;
+/// returns the file's base64.
+pub async fn publish_session(host: &mut Client, p: Published<'_>) -> String {
+    host.ok(
+        "updateSessionState",
+        json!({"sessionCode": CODE, "payload": {"isPlaying": true, "currentIndex": p.index}}),
+    )
+    .await;
+    host.ok(
+        "uploadSessionPack",
+        json!({"sessionCode": CODE, "pack": pack(p.refs)}),
+    )
+    .await;
+    let bytes = png(p.salt);
+    let b64 = online_sync::validate::media::to_base64(&bytes);
+    host.ok(
+        "uploadSessionMediaFile",
+        json!({"sessionCode": CODE, "file": {"identity": p.identity, "name": "a.png", "ext": "png",
+            "mime": "image/png", "size": bytes.len(), "dataBase64": b64}}),
+    )
+    .await;
+    b64
+}
+
 /// A plain HTTP exchange.
 #[derive(Debug)]
 pub struct HttpReply {
