@@ -51,16 +51,10 @@ pub enum Input {
         conn: ConnId,
         /// What its hello (sent to another shard) asked for, if anything.
         resume: Option<Asked>,
-        /// The client address (after trusted-proxy resolution).
-        ip: String,
-        /// Its outbound queue.
-        tx: mpsc::Sender<Outbound>,
-        /// Notified when the connection is dropped for not reading its queue.
-        kick: Arc<Notify>,
-        /// Bytes queued and not yet written (the connection subtracts what it wrote).
-        queued: Arc<AtomicUsize>,
         /// Its message and join-attempt windows, shared by every shard.
         windows: crate::relay::rate::ConnWindows,
+        /// Its queue, address and kick.
+        link: Outlet,
     },
     /// A message arrived, read (and a media upload checked) by its connection
     /// task, off this thread.
@@ -140,12 +134,19 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// A connection as the actor sees it.
-struct Link {
-    tx: mpsc::Sender<Outbound>,
-    kick: Arc<Notify>,
-    queued: Arc<AtomicUsize>,
-    ip: String,
+/// A connection's outlet: its bounded queue, the bytes queued and not yet
+/// written (the connection subtracts what it wrote), the notify that drops it
+/// for not reading, and its address (after trusted-proxy resolution).
+#[derive(Debug, Clone)]
+pub struct Outlet {
+    /// Its outbound queue.
+    pub tx: mpsc::Sender<Outbound>,
+    /// Notified when the connection is dropped for not reading its queue.
+    pub kick: Arc<Notify>,
+    /// Bytes queued and not yet written.
+    pub queued: Arc<AtomicUsize>,
+    /// The client address.
+    pub ip: String,
 }
 
 /// What the relay thread needs besides the core's settings.
@@ -157,31 +158,38 @@ pub struct Limits {
     pub(super) metrics: Arc<Metrics>,
 }
 
-/// Queues `frame` for `link`, or says why it cannot be.
-fn enqueue(link: &Link, frame: Utf8Bytes, max_bytes: usize) -> Result<(), &'static str> {
-    enqueue_out(link, frame.len(), Outbound::Frame(frame), max_bytes)
-}
-
-/// [`enqueue`] for any frame of `len` bytes.
-fn enqueue_out(
-    link: &Link,
-    len: usize,
-    frame: Outbound,
-    max_bytes: usize,
-) -> Result<(), &'static str> {
-    let queued = link.queued.load(Ordering::Acquire);
-    if queued > 0 && queued.saturating_add(len) > max_bytes {
-        return Err("outbound queue over its byte limit");
-    }
-    link.queued.fetch_add(len, Ordering::AcqRel);
-    match link.tx.try_send(frame) {
-        Ok(()) => Ok(()),
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            link.queued.fetch_sub(len, Ordering::AcqRel);
-            Err("outbound queue over its frame limit")
+impl Outlet {
+    /// Queues `frame` of `len` bytes, or says why it cannot be: past
+    /// `max_bytes` queued (a single frame larger than that still goes when the
+    /// queue is empty) or past the queue's frames.
+    pub fn enqueue(
+        &self,
+        len: usize,
+        frame: Outbound,
+        max_bytes: usize,
+    ) -> Result<(), &'static str> {
+        let queued = self.queued.load(Ordering::Acquire);
+        if queued > 0 && queued.saturating_add(len) > max_bytes {
+            return Err("outbound queue over its byte limit");
         }
-        // The task already ended: its Disconnect is on the way.
-        Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+        self.queued.fetch_add(len, Ordering::AcqRel);
+        match self.tx.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.queued.fetch_sub(len, Ordering::AcqRel);
+                Err("outbound queue over its frame limit")
+            }
+            // The task already ended: its Disconnect is on the way.
+            Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+        }
+    }
+
+    /// Closes the connection with `code` and `reason` (drops it when its queue
+    /// is full).
+    pub fn close(&self, code: u16, reason: &'static str) {
+        if self.tx.try_send(Outbound::Close(code, reason)).is_err() {
+            self.kick.notify_one();
+        }
     }
 }
 
@@ -293,7 +301,7 @@ pub fn run(shard: Shard) {
     if hashing.workers > 0 {
         core.defer_password_hashing(hashing.max_pending);
     }
-    let mut conns: HashMap<ConnId, Link> = HashMap::new();
+    let mut conns: HashMap<ConnId, Outlet> = HashMap::new();
     // The last frame converted, so a broadcast is copied once, not once per member.
     let mut last: Option<(Arc<str>, Utf8Bytes)> = None;
     let mut lockouts = 0u64;
@@ -308,26 +316,15 @@ pub fn run(shard: Shard) {
             Ok(Input::Connect {
                 conn,
                 resume,
-                ip,
-                tx,
-                kick,
-                queued,
                 windows,
+                link,
             }) => {
-                core.handle_connect(conn, &ip, now_ms());
+                core.handle_connect(conn, &link.ip, now_ms());
                 core.share_windows(conn, windows);
                 if let Some(resume) = resume {
                     core.handle_negotiated(conn, resume);
                 }
-                conns.insert(
-                    conn,
-                    Link {
-                        tx,
-                        kick,
-                        queued,
-                        ip,
-                    },
-                );
+                conns.insert(conn, link);
             }
             Ok(Input::Message {
                 conn,
@@ -356,9 +353,7 @@ pub fn run(shard: Shard) {
                 for conn in core.evict(&code) {
                     if let Some(link) = conns.remove(&conn) {
                         let (c, reason) = super::cluster::ROOM_MOVED;
-                        if link.tx.try_send(Outbound::Close(c, reason)).is_err() {
-                            link.kick.notify_one();
-                        }
+                        link.close(c, reason);
                     }
                     core.handle_disconnect(conn, now_ms());
                 }
@@ -396,7 +391,11 @@ pub fn run(shard: Shard) {
                             bytes
                         }
                     };
-                    if let Err(why) = enqueue(link, frame, limits.outbound_queue_bytes) {
+                    if let Err(why) = link.enqueue(
+                        frame.len(),
+                        Outbound::Frame(frame),
+                        limits.outbound_queue_bytes,
+                    ) {
                         // The client stops reading: drop it so memory stays bounded.
                         let queued = link.queued.load(Ordering::Relaxed);
                         tracing::warn!(conn, ip = %link.ip, queued, why, "closing a slow consumer");
@@ -411,8 +410,7 @@ pub fn run(shard: Shard) {
                         continue;
                     };
                     let frame = Outbound::Binary(Bytes::from(bytes.to_vec()));
-                    if let Err(why) =
-                        enqueue_out(link, bytes.len(), frame, limits.outbound_queue_bytes)
+                    if let Err(why) = link.enqueue(bytes.len(), frame, limits.outbound_queue_bytes)
                     {
                         tracing::warn!(conn, ip = %link.ip, why, "closing a slow consumer");
                         if let Some(link) = conns.remove(&conn) {
@@ -425,9 +423,7 @@ pub fn run(shard: Shard) {
                 RelayOutput::Close { conn, code, reason } => {
                     metrics.refuse(reason);
                     if let Some(link) = conns.remove(&conn) {
-                        if link.tx.try_send(Outbound::Close(code, reason)).is_err() {
-                            link.kick.notify_one();
-                        }
+                        link.close(code, reason);
                     }
                     core.handle_disconnect(conn, now_ms());
                 }

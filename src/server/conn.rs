@@ -28,7 +28,7 @@
 //! connection entered, if any: the client closed (with its code), went away (no
 //! close frame), timed out, or the relay closed it and why.
 
-use super::actor::{Input, Outbound, Routed};
+use super::actor::{Input, Outbound, Outlet, Routed};
 use super::ends::{log_end, End};
 use super::inbound::{Inbound, Ready};
 use super::route::shard_of;
@@ -234,11 +234,13 @@ impl Link<'_> {
             let connect = Input::Connect {
                 conn: self.conn,
                 resume: self.resume,
-                ip: self.ip.to_string(),
-                tx: self.tx.clone(),
-                kick: self.kick.clone(),
-                queued: self.queued.clone(),
                 windows: self.windows.clone(),
+                link: Outlet {
+                    tx: self.tx.clone(),
+                    kick: self.kick.clone(),
+                    queued: self.queued.clone(),
+                    ip: self.ip.to_string(),
+                },
             };
             if shard.send(connect).is_err() {
                 return false;

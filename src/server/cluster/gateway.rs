@@ -21,14 +21,14 @@ use crate::protocol::response_err;
 use crate::relay::rate::ConnWindows;
 use crate::relay::resume::Asked;
 use crate::relay::{ConnId, Prepared};
-use crate::server::actor::{Input, Outbound};
+use crate::server::actor::{Input, Outbound, Outlet};
 use crate::server::route::shard_of;
 use crate::validate::SessionCode;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
@@ -38,10 +38,8 @@ pub const ROOM_MOVED: (u16, &str) = (1012, "room-moved");
 
 /// A client the gateway serves.
 pub(super) struct Client {
-    pub tx: mpsc::Sender<Outbound>,
-    pub kick: Arc<Notify>,
-    pub queued: Arc<AtomicUsize>,
-    pub ip: String,
+    /// Its queue (a proxied client's: published back to its node), address, kick.
+    pub link: Outlet,
     pub resume: Option<Asked>,
     pub windows: ConnWindows,
     /// For a proxied client: its origin node and its id there.
@@ -139,19 +137,13 @@ impl Gateway {
             Input::Connect {
                 conn,
                 resume,
-                ip,
-                tx,
-                kick,
-                queued,
                 windows,
+                link,
             } => {
                 self.clients.insert(
                     conn,
                     Client {
-                        tx,
-                        kick,
-                        queued,
-                        ip,
+                        link,
                         resume,
                         windows,
                         origin: None,
@@ -290,11 +282,8 @@ impl Gateway {
             let _ = tx.send(Input::Connect {
                 conn,
                 resume: client.resume,
-                ip: client.ip.clone(),
-                tx: client.tx.clone(),
-                kick: client.kick.clone(),
-                queued: client.queued.clone(),
                 windows: client.windows.clone(),
+                link: client.link.clone(),
             });
         }
         let _ = tx.send(Input::Message {
@@ -327,7 +316,7 @@ impl Gateway {
         if !client.nodes.iter().any(|(n, _)| *n == owner) {
             client.nodes.push((owner.clone(), code));
             let connect = Envelope::Connect {
-                ip: client.ip.clone(),
+                ip: client.link.ip.clone(),
                 asked: client.resume,
             };
             self.send(&owner, conn, connect);
@@ -387,24 +376,16 @@ impl Gateway {
             Outbound::Binary(b) => b.len(),
             Outbound::Close(..) => 0,
         };
-        let queued = c.queued.load(Ordering::Acquire);
-        let over = queued > 0 && queued.saturating_add(len) > self.w.outbound_queue_bytes;
-        c.queued.fetch_add(len, Ordering::AcqRel);
-        if over || c.tx.try_send(frame).is_err() {
-            c.queued.fetch_sub(len, Ordering::AcqRel);
-            if !c.tx.is_closed() {
-                tracing::warn!(conn, ip = %c.ip, "closing a slow consumer (cluster)");
-                c.kick.notify_one();
-            }
+        if let Err(why) = c.link.enqueue(len, frame, self.w.outbound_queue_bytes) {
+            tracing::warn!(conn, ip = %c.link.ip, why, "closing a slow consumer (cluster)");
+            c.link.kick.notify_one();
         }
     }
 
     /// Closes a client with `(code, reason)`; it resumes on the room's owner.
     pub(super) fn close(&mut self, conn: ConnId, (code, reason): (u16, &'static str)) {
         if let Some(c) = self.clients.get(&conn) {
-            if c.tx.try_send(Outbound::Close(code, reason)).is_err() {
-                c.kick.notify_one();
-            }
+            c.link.close(code, reason);
         }
     }
 

@@ -8,7 +8,7 @@ use super::gateway::{Client, Gateway, Msg, ROOM_MOVED};
 use crate::relay::rate::ConnWindows;
 use crate::relay::resume::Asked;
 use crate::relay::Prepared;
-use crate::server::actor::Outbound;
+use crate::server::actor::{Outbound, Outlet};
 use crate::server::route::route;
 use crate::validate::SessionCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,10 +125,12 @@ impl Gateway {
         self.clients.insert(
             id,
             Client {
-                tx,
-                kick,
-                queued,
-                ip,
+                link: Outlet {
+                    tx,
+                    kick,
+                    queued,
+                    ip,
+                },
                 resume: asked,
                 windows: ConnWindows::default(),
                 origin: Some((from, their)),
