@@ -144,14 +144,17 @@ describe("a list of relay URLs", { skip: TRANSPORT === "websocket" ? false : "ou
     await new Promise((res) => setTimeout(res, 300));
 
     // The owner dies: the host's socket drops and it dials node-1; node-1 closes
-    // the guest (1012 room-moved), which dials node-2; the first to resume takes
-    // the room over from Redis.
+    // the guest (1012 room-moved) once it sees node-0 gone, and the guest dials
+    // node-2; the first to resume takes the room over from Redis.
     const hostBack = backAfterLoss(host, "hosting");
     const guestBack = backAfterLoss(guest, "joined");
     await a.kill();
     const [hostState, guestState] = await Promise.all([hostBack, guestBack]);
-    t.diagnostic("host back on node-1, guest on node-2");
-    await eventually(async () => (await connectionCount(b)) === 1 && (await connectionCount(c)) === 1, "one client on each live node");
+    // Which live node each ends on depends on timing: a resume that reaches
+    // node-1 before it sees node-0's heartbeat gone waits for the dead owner and
+    // may time out, and the client then dials the next URL.
+    await eventually(async () => (await connectionCount(b)) + (await connectionCount(c)) === 2, "both clients on live nodes");
+    t.diagnostic(`back on live nodes: ${await connectionCount(b)} on node-1, ${await connectionCount(c)} on node-2`);
     assert.equal(hostState.sessionCode, sessionCode);
     assert.equal(guestState.sharedSessionStateRevision, before.sharedSessionStateRevision, "the same room, resumed");
 
